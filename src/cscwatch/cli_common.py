@@ -1,0 +1,92 @@
+"""Options and output helpers shared by every command, so flags mean the same everywhere."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cscwatch.errors import CscwatchError
+from cscwatch.store import Store
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", envvar="CSCWATCH_DB", help="Store file (default: $CSCWATCH_DB or ./var/cscwatch.duckdb)."),
+]
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def open_db(db: Path | None, *, read_only: bool = False) -> Store:
+    return Store(db, read_only=read_only)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Turn CscwatchError into a one-line message and exit code 1, never a traceback."""
+    try:
+        yield
+    except CscwatchError as exc:
+        err_console.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(to_jsonable(value), indent=2, ensure_ascii=False)
+
+
+def emit_rows(rows: Sequence[dict[str, Any]], fmt: OutputFormat, *, title: str | None = None,
+              columns: Sequence[str] | None = None) -> None:
+    """Print rows as a rich table, CSV or JSON (a list of objects)."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    if fmt is OutputFormat.json:
+        sys.stdout.write(dumps([{c: r.get(c) for c in columns} for r in rows]) + "\n")
+    elif fmt is OutputFormat.csv:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: "" if r.get(c) is None else to_jsonable(r.get(c)) for c in columns})
+        sys.stdout.write(buf.getvalue())
+    else:
+        table = Table(title=title, show_lines=False)
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for r in rows:
+            table.add_row(*["" if r.get(c) is None else str(to_jsonable(r.get(c))) for c in columns])
+        console.print(table)

@@ -1,0 +1,64 @@
+"""Typed errors: raised inside, translated at the edges (CLI exit codes, HTTP status, ledger rows)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CscwatchError(Exception):
+    """Base of every error cscwatch raises on purpose. ``str(err)`` is a one-line message for users."""
+
+
+class ReportError(CscwatchError):
+    """A report file could not be parsed. Names the file and, where known, the page and field."""
+
+    def __init__(self, path: str | Path, message: str, *, page: int | None = None, field: str | None = None):
+        self.path = str(path)
+        self.page = page
+        self.field = field
+        self.reason = message
+        where = self.path + (f": page {page}" if page is not None else "") + (f": {field}" if field else "")
+        super().__init__(f"{where}: {message}")
+
+
+class UnknownLocalAuthority(CscwatchError):
+    """A name or code that maps to no English children's services authority."""
+
+    def __init__(self, value: str, *, source: str | None = None, suggestions: list[str] | None = None):
+        self.value = value
+        self.source = source
+        self.suggestions = suggestions or []
+        hint = f" (did you mean {', '.join(self.suggestions)}?)" if self.suggestions else ""
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}unknown local authority {value!r}{hint}")
+
+
+class SourceFormatError(CscwatchError):
+    """A statistics file that does not have the shape its source entry declares."""
+
+    def __init__(self, path: str | Path, message: str, *, row: int | None = None, column: str | None = None):
+        self.path = str(path)
+        self.row = row
+        self.column = column
+        where = self.path + (f": row {row}" if row is not None else "") + (f": column {column!r}" if column else "")
+        super().__init__(f"{where}: {message}")
+
+
+class ReturnFormatError(CscwatchError):
+    """A child-level return (SSDA903 CSV, CIN XML) that cannot be read."""
+
+    def __init__(self, path: str | Path, message: str, *, row: int | None = None, column: str | None = None,
+                 code: str | None = None):
+        self.path = str(path)
+        self.row = row
+        self.column = column
+        self.code = code
+        where = self.path + (f": row {row}" if row is not None else "") + (f": column {column!r}" if column else "")
+        super().__init__(f"{where}: {message}")
+
+
+class NotFound(CscwatchError):
+    """A thing asked for by name or id that the store does not hold (LA, measure, inspection)."""
+
+
+class StoreNotBuilt(CscwatchError):
+    """The store lacks the tables a command needs; the message says which command builds them."""
