@@ -1,0 +1,167 @@
+"""Parse Ofsted LA children's services report files into :class:`ParsedReport` rows.
+
+Everything comes from the file's own bytes and text: never from its name or folder. A bad file
+never raises: it becomes a row with status ``error`` and a one-line reason, or ``no_judgements``
+for a real document without grades (a focused-visit or monitoring-visit letter), so a batch always
+finishes. Files are parsed in parallel over the machine's cores.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from cscwatch.errors import UnknownLocalAuthority
+from cscwatch.register.la_names import match_la
+from cscwatch.register.layouts import LETTER, printed_la_name, read_layout, visited_la_name
+from cscwatch.register.model import ParsedReport
+from cscwatch.register.text import ReportDocument, ReportFileError, flatten
+
+__all__ = ["iter_report_files", "parse_report", "parse_reports"]
+
+
+def iter_report_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """(resolved path, display path) for every file under the folders (recursive, sorted) or named
+    directly; display = path relative to the folder argument it was found under, or as given.
+
+    Hidden files and the labels/README that sit beside reports are skipped inside folders; a
+    path that does not exist is kept so that it gets its own error row.
+    """
+    out: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for arg in paths:
+        p = Path(arg)
+        if p.is_dir():
+            for f in sorted(p.rglob("*"), key=lambda x: x.relative_to(p).as_posix()):
+                rel = f.relative_to(p)
+                if not f.is_file() or any(part.startswith(".") for part in rel.parts):
+                    continue
+                if f.suffix.lower() in (".csv", ".md", ".txt", ".json", ".xlsx", ".py"):
+                    continue
+                r = f.resolve()
+                if r not in seen:
+                    seen.add(r)
+                    out.append((r, rel.as_posix()))
+        else:
+            r = p.resolve()
+            if r not in seen:
+                seen.add(r)
+                out.append((r, str(arg)))
+    return out
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def parse_report(path: str | Path, display: str | None = None, *, keep_text: bool = False) -> ParsedReport:
+    """Never raises for a bad file: returns status 'error' with a one-line reason, or 'no_judgements'.
+    keep_text=True fills ParsedReport.pages with every page's text (the loader stores it)."""
+    path = Path(path)
+    display = display if display is not None else str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return ParsedReport(file=display, path=str(path), sha256="", size_bytes=0, status="error",
+                            error=f"cannot read file: {err.strerror or err}")
+    base = dict(file=display, path=str(path), sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
+    try:
+        with ReportDocument(path, data) as doc:
+            fields = _read_fields(doc)
+            pages = doc.all_pages() if keep_text else ()
+    except ReportFileError as err:
+        return ParsedReport(**base, status="error", error=_one_line(err))
+    except Exception as err:  # a parser bug must not sink the batch: report it on this file
+        return ParsedReport(**base, status="error", error=_one_line(f"parser failure: {type(err).__name__}: {err}"))
+    return ParsedReport(**base, pages=pages, **fields)
+
+
+def _read_fields(doc: ReportDocument) -> dict:
+    if not doc.first_page.strip():
+        raise ReportFileError("no text layer on page 1 (a scanned image?)")
+    header, layout = read_layout(doc)
+    fields: dict = {}
+    if header.inspection_dates:
+        fields["inspection_start"], fields["inspection_end"] = header.inspection_dates
+    fields["publication_date"] = header.publication_date
+    problems: list[str] = []
+
+    if layout is None:
+        return _without_judgements(doc, fields)
+    names = printed_la_name(header, doc.first_page)
+    la = None
+    for name in names:
+        try:
+            la = match_la(name)
+            break
+        except UnknownLocalAuthority:
+            continue
+    if la is not None:
+        fields.update(la_name=la.name, la_code_old=la.code_old or None, la_code_new=la.code_new or None)
+    elif names:
+        problems.append(f"unknown local authority {' '.join(names[0].split())!r}")
+    else:
+        problems.append("no local authority name found on page 1")
+
+    fields.update(
+        doc_type=layout.doc_type,
+        framework=layout.framework,
+        inspection_type=layout.inspection_type,
+        lead_inspector=layout.lead_inspector,
+        care_split=layout.care_split,
+        judgements={k: v for k, v in layout.judgements.items() if v is not None},
+    )
+    if layout.missing:
+        problems.append("judgement table incomplete: no grade found for " + ", ".join(layout.missing))
+    if not header.inspection_dates and "inspection dates" not in layout.missing:
+        problems.append("no inspection dates found on page 1")
+    if problems:
+        return dict(fields, status="error", error="; ".join(problems))
+    return dict(fields, status="parsed")
+
+
+def _without_judgements(doc: ReportDocument, fields: dict) -> dict:
+    """A document with no judgement table: an ungraded letter or visit, or not an Ofsted report."""
+    page1 = flatten(doc.first_page)
+    if not (LETTER.search(page1) or "ofsted" in page1.lower()):
+        return dict(fields, status="error", doc_type="other",
+                    error="not a recognised Ofsted report: no report title or judgement table on page 1")
+    printed = visited_la_name(doc.first_page)
+    if printed:
+        try:
+            la = match_la(printed)
+            fields.update(la_name=la.name, la_code_old=la.code_old or None, la_code_new=la.code_new or None)
+        except UnknownLocalAuthority:
+            pass  # nothing is graded, so an unmapped name is not worth failing the file over
+    return dict(fields, status="no_judgements", doc_type="other",
+                error="no judgement table: an ungraded letter or visit report")
+
+
+def _parse_task(args: tuple[str, str, bool]) -> ParsedReport:
+    path, display, keep_text = args
+    return parse_report(path, display, keep_text=keep_text)
+
+
+def parse_reports(paths, *, workers: int | None = None, keep_text: bool = False) -> list[ParsedReport]:
+    """All files, in parallel over the cores (ProcessPoolExecutor), in iter_report_files order."""
+    files = iter_report_files(paths)
+    tasks = [(str(p), display, keep_text) for p, display in files]
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(tasks) <= 1:
+        return [_parse_task(t) for t in tasks]
+    # biggest files first so no worker is left with a long SIF report at the end
+    order = sorted(range(len(tasks)), key=lambda i: -_size(tasks[i][0]))
+    results: list[ParsedReport | None] = [None] * len(tasks)
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+        for i, report in zip(order, pool.map(_parse_task, [tasks[i] for i in order], chunksize=1)):
+            results[i] = report
+    return results  # type: ignore[return-value]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
