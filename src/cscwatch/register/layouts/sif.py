@@ -155,7 +155,7 @@ def parse(doc: ReportDocument, header: Header) -> LayoutResult:
     return LayoutResult(
         doc_type="sif",
         framework="SIF",
-        inspection_type="reinspection" if reinspection else "first",
+        inspection_type="reinspection" if reinspection else None,  # absence of the words proves nothing
         judgements=judgements,
         lead_inspector=lead,
         missing=missing,

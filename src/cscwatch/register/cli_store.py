@@ -1,0 +1,193 @@
+"""Register commands that use the store: ``reports ingest``, ``inspections``, ``stats national``.
+
+Thin wrappers: the work is done by :func:`cscwatch.register.load.ingest_reports`,
+:func:`cscwatch.register.query.list_inspections` and :func:`cscwatch.register.national.national_stats`.
+"""
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from cscwatch.cli_common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    console,
+    dumps,
+    emit_rows,
+    err_console,
+    friendly_errors,
+    open_db,
+)
+from cscwatch.errors import CscwatchError, StoreNotBuilt
+from cscwatch.store import Store
+
+stats_app = typer.Typer(help="National statistics computed from the register.", no_args_is_help=True)
+
+
+class By(str, Enum):
+    year = "year"
+    framework = "framework"
+
+
+class Basis(str, Enum):
+    inspection = "inspection"
+    publication = "publication"
+
+
+def _reader(db: Path | None) -> Store:
+    store = open_db(db, read_only=True)
+    if not store.has_table("inspection"):
+        store.close()
+        raise StoreNotBuilt("the store has no register yet; run `cscwatch build` or `cscwatch reports ingest`")
+    return store
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CscwatchError(f"--as-at: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Report files or folders (searched recursively).")],
+    db: DbOption = None,
+    workers: Annotated[int | None, typer.Option(help="Parallel processes (default: one per core).")] = None,
+) -> None:
+    """Parse report files into the store, skipping files already stored (same SHA-256).
+
+    Prints new, unchanged, replaced and failed files (with reasons). Exits 0 unless no file at all
+    could be ingested.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cscwatch.register.load import ingest_reports
+
+    with friendly_errors():
+        with open_db(db) as store, Progress(
+            TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err_console, transient=True,
+        ) as bar:
+            task = bar.add_task("Ingesting reports", total=None)
+
+            def progress(done: int, total: int, file: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Ingesting {Path(file).name[:40]}")
+
+            summary = ingest_reports(store, paths, workers=workers, progress=progress)
+    for file, reason in summary.failed:
+        err_console.print(f"[red]failed[/red] {file}: {reason}", highlight=False, soft_wrap=True)
+    rec = summary.reconciled
+    typer.echo(
+        f"{summary.total} files: {summary.new} new, {summary.unchanged} unchanged, {summary.replaced} replaced, "
+        f"{len(summary.failed)} failed ({summary.no_judgements} without judgements)"
+    )
+    if rec is not None:
+        typer.echo(
+            f"register: {rec.inspections} inspections ({rec.both} report+ofsted, {rec.report_only} report only, "
+            f"{rec.official_only} ofsted only), {rec.discrepancies} discrepancies"
+        )
+    if summary.total == 0:
+        err_console.print("[red]Error:[/red] no report files found", highlight=False)
+        raise typer.Exit(1)
+    if summary.failed and not (summary.new or summary.unchanged or summary.replaced):
+        raise typer.Exit(1)
+
+
+def inspections(
+    la: Annotated[str | None, typer.Option("--la", help="LA name, DfE code (926) or ONS code (E10000020).")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """One row per inspection: its sources, dates, framework, type and every judgement."""
+    from cscwatch.register.query import INSPECTION_COLUMNS, list_inspections
+
+    with friendly_errors():
+        with _reader(db) as store:
+            rows = list_inspections(store, la)
+    columns = list(INSPECTION_COLUMNS)
+    if fmt is OutputFormat.table:
+        columns = ["la_name", "framework", "inspection_type", "start_date", "publication_date", "sources",
+                   "overall", "help_and_protection", "children_in_care", "care_leavers", "leadership"]
+    emit_rows(rows, fmt, title="Inspections", columns=columns)
+
+
+def _grade_table(title: str, rows: list[dict[str, Any]], first: str) -> Table:
+    table = Table(title=title)
+    for c in (first, "inspections", "graded", "O", "G", "RI", "I", "good+ %", "I %"):
+        table.add_column(c, justify="left" if c == first else "right")
+    for r in rows:
+        pct = (lambda x: "" if x is None else f"{100 * x:.0f}")
+        table.add_row(str(r[first]), str(r["inspections"]), str(r["n_overall"]), str(r["outstanding"]),
+                      str(r["good"]), str(r["requires_improvement"]), str(r["inadequate"]),
+                      pct(r["share_good_or_better"]), pct(r["share_inadequate"]))
+    return table
+
+
+def _print_stats(stats: dict[str, Any], by: str) -> None:
+    console.print(f"LAs inspected: {stats['las_inspected']}; inspections: {stats['inspections']}")
+    console.print(_grade_table(f"Overall effectiveness by {by} (O/G/RI/I)", stats[f"by_{by}"], by))
+    a = stats["as_at"]
+    table = Table(title=f"LAs at each grade as at {a['date'].isoformat()} (n={a['n_las']}, by {a['basis']} date)")
+    table.add_column("judgement")
+    for g in ("O", "G", "RI", "I", "not graded"):
+        table.add_column(g, justify="right")
+    table.add_row("overall", *[str(a["counts"][g]) for g in ("outstanding", "good", "requires_improvement",
+                                                             "inadequate")], "")
+    for key, counts in a["sub_judgements"].items():
+        table.add_row(key, *[str(counts[g]) for g in ("outstanding", "good", "requires_improvement", "inadequate",
+                                                      "not_graded")])
+    console.print(table)
+    shares = a["shares"]
+    if shares["good_or_better"] is not None:
+        console.print(f"good or better {100 * shares['good_or_better']:.0f}%, "
+                      f"inadequate {100 * shares['inadequate']:.0f}%")
+    t = stats["transitions"]
+    table = Table(title=f"Consecutive overall grades (n={t['n']})")
+    table.add_column("from \\ to")
+    for g in ("O", "G", "RI", "I"):
+        table.add_column(g, justify="right")
+    for g, row in t["matrix"].items():
+        table.add_row(g, *[str(v) for v in row.values()])
+    console.print(table)
+    if t["n"]:
+        console.print(f"improved {100 * t['improved_share']:.0f}%, declined {100 * t['declined_share']:.0f}%")
+
+
+@stats_app.command("national")
+def national(
+    by: Annotated[By, typer.Option("--by", help="Break overall grades down by year or framework.")] = By.year,
+    as_at: Annotated[str | None, typer.Option(
+        "--as-at", help="Date for the LA grade count (YYYY-MM-DD; default today).")] = None,
+    basis: Annotated[Basis, typer.Option(
+        help="Latest grade by inspection date (Ofsted's method) or by publication.")] = Basis.inspection,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """The national picture: LAs inspected, grade shares, the count at a date and grade transitions."""
+    from cscwatch.register.national import national_stats
+
+    with friendly_errors():
+        on = _parse_date(as_at)
+        with _reader(db) as store:
+            stats = national_stats(store, by=by.value, as_at=on, basis=basis.value)
+    if fmt is OutputFormat.json:
+        sys.stdout.write(dumps(stats) + "\n")
+    elif fmt is OutputFormat.csv:
+        emit_rows(stats[f"by_{by.value}"], fmt)
+    else:
+        _print_stats(stats, by.value)
+
+
+def register(app: typer.Typer, reports_app: typer.Typer) -> None:
+    reports_app.command("ingest")(ingest)
+    app.command("inspections")(inspections)
+    app.add_typer(stats_app, name="stats")

@@ -1,0 +1,272 @@
+"""Ingest parsed report files into the store: file ledger, page text and the report source layer.
+
+Files whose SHA-256 is already in the ledger are skipped before any parsing (hashing is cheap,
+parsing is not). The rest are parsed in parallel, one process per core, and each file is written
+in its own transaction as soon as its result arrives, so a crash mid-batch loses only the files
+not yet written, and a re-run picks up where it stopped. A file whose content changed (same path,
+new SHA-256) has its old rows replaced inside that one transaction. Files that cannot be parsed
+get a ledger row with the reason; the rest of the batch still goes in. After the batch the
+reconciled register is rebuilt (:func:`cscwatch.register.reconcile.reconcile`).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from cscwatch.register.model import ParsedReport
+from cscwatch.register.reconcile import ReconcileSummary, insert_rows, reconcile
+from cscwatch.store import Store
+
+#: ``progress(done, total, file)`` is called once per file handled (skipped files included).
+Progress = Callable[[int, int, str], None]
+
+#: Report doc_type -> framework, for parser results that leave the framework open.
+DOC_TYPE_FRAMEWORK = {"legacy": "legacy", "sif": "SIF"}
+
+
+@dataclass
+class IngestSummary:
+    """What one ``ingest_reports`` call did, file by file."""
+
+    new: int = 0                 # files stored for the first time (parsed or no judgements)
+    unchanged: int = 0           # skipped: their SHA-256 was already stored
+    replaced: int = 0            # known path, new content: old rows replaced
+    failed: list[tuple[str, str]] = field(default_factory=list)   # (file, reason)
+    no_judgements: int = 0       # of new + replaced: real reports without grades (letters)
+    reconciled: ReconcileSummary | None = None
+
+    @property
+    def total(self) -> int:
+        return self.new + self.unchanged + self.replaced + len(self.failed)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "new": self.new, "unchanged": self.unchanged, "replaced": self.replaced,
+            "no_judgements": self.no_judgements,
+            "failed": [{"file": f, "reason": r} for f, r in self.failed],
+        }
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    path: str          # resolved absolute path: the ledger key
+    display: str       # as the user sees it
+    sha256: str
+    size_bytes: int
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def find_report_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """Files to ingest, as the parser finds them: (resolved path, display name)."""
+    from cscwatch.register.parse import iter_report_files
+
+    return list(iter_report_files(list(paths)))
+
+
+def _parse_file(path: str, display: str, sha256: str, size_bytes: int) -> ParsedReport:
+    """Parse one file in a worker; any unexpected failure becomes an error result, never a crash."""
+    from cscwatch.register.parse import parse_report
+
+    try:
+        report = parse_report(path, display, keep_text=True)
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+        reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
+        return ParsedReport(file=display, path=path, sha256=sha256, size_bytes=size_bytes, status="error",
+                            error=str(reason))
+    # The ledger is keyed by the path as listed; the parser's SHA-256 is kept (it read the bytes).
+    return replace(report, path=path, file=display)
+
+
+def _framework(report: ParsedReport) -> str | None:
+    if report.framework:
+        return report.framework
+    if report.doc_type in DOC_TYPE_FRAMEWORK:
+        return DOC_TYPE_FRAMEWORK[report.doc_type]
+    if report.doc_type and report.doc_type.startswith("ilacs"):
+        return "ILACS-2023" if report.care_split else "ILACS"
+    return None
+
+
+def _checked(report: ParsedReport) -> ParsedReport:
+    """A parsed report must name its LA and framework to enter the source layer."""
+    if report.status != "parsed":
+        return report
+    if not report.la_code_old:
+        return replace(report, status="error", error=report.error or "parsed, but no LA code")
+    if not _framework(report):
+        return replace(report, status="error", error=report.error or "parsed, but no inspection framework")
+    return report
+
+
+def _drop_content(con: duckdb.DuckDBPyConnection, sha256: str) -> None:
+    sid = f"report:{sha256}"
+    con.execute("DELETE FROM source_judgement WHERE source_id = ?", [sid])
+    con.execute("DELETE FROM source_inspection WHERE source_id = ?", [sid])
+    con.execute("DELETE FROM report_page WHERE sha256 = ?", [sha256])
+
+
+def write_report(store: Store, report: ParsedReport) -> None:
+    """Store one file's ledger row, page text and (when parsed) its source inspection, atomically.
+
+    Replaces whatever the ledger held for the same path; content rows of an old version are
+    dropped unless another path still holds the same bytes.
+    """
+    report = _checked(report)
+    sha = report.sha256
+    with store.transaction() as con:
+        old = con.execute("SELECT sha256 FROM report_file WHERE path = ?", [report.path]).fetchone()
+        con.execute("DELETE FROM report_file WHERE path = ?", [report.path])
+        if old and old[0] != sha:
+            others = con.execute("SELECT count(*) FROM report_file WHERE sha256 = ?", [old[0]]).fetchone()[0]
+            if not others:
+                _drop_content(con, old[0])
+        _drop_content(con, sha)
+        con.execute(
+            "INSERT INTO report_file (path, sha256, size_bytes, status, error, doc_type, n_pages, ingested_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [report.path, sha, report.size_bytes, report.status, report.error, report.doc_type,
+             len(report.pages) if report.pages else None, datetime.now().replace(microsecond=0)],
+        )
+        insert_rows(con, "report_page", ("sha256", "page", "text"),
+                    [(sha, i, text) for i, text in enumerate(report.pages, start=1)])
+        if report.status != "parsed":
+            return
+        sid = f"report:{sha}"
+        con.execute(
+            "INSERT INTO source_inspection (source_id, source, source_ref, la_code_old, la_code_new, la_name,"
+            " framework, inspection_type, doc_type, start_date, end_date, publication_date, lead_inspector,"
+            " care_split) VALUES (?, 'report', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [sid, sha, report.la_code_old, report.la_code_new, report.la_name, _framework(report),
+             report.inspection_type, report.doc_type, report.inspection_start, report.inspection_end,
+             report.publication_date, report.lead_inspector, report.care_split],
+        )
+        insert_rows(con, "source_judgement", ("source_id", "judgement", "grade"),
+                    [(sid, key, grade.value) for key, grade in sorted(report.judgements.items())])
+
+
+def _copy_ledger_row(store: Store, cand: _Candidate) -> None:
+    """Record a new path for bytes already stored (a copy or a rename): no parsing needed."""
+    with store.transaction() as con:
+        old = con.execute("SELECT sha256 FROM report_file WHERE path = ?", [cand.path]).fetchone()
+        con.execute("DELETE FROM report_file WHERE path = ?", [cand.path])
+        if old and old[0] != cand.sha256:
+            others = con.execute("SELECT count(*) FROM report_file WHERE sha256 = ?", [old[0]]).fetchone()[0]
+            if not others:
+                _drop_content(con, old[0])
+        con.execute(
+            "INSERT INTO report_file (path, sha256, size_bytes, status, error, doc_type, n_pages, ingested_at)"
+            " SELECT ?, sha256, size_bytes, status, error, doc_type, n_pages, ? FROM report_file"
+            " WHERE sha256 = ? ORDER BY path LIMIT 1",
+            [cand.path, datetime.now().replace(microsecond=0), cand.sha256],
+        )
+
+
+def _parse_all(todo: Sequence[_Candidate], workers: int | None,
+               on_result: Callable[[_Candidate, ParsedReport], None]) -> None:
+    """Parse candidates over ``workers`` processes, handing each result over as soon as it is ready."""
+    workers = max(1, workers or os.cpu_count() or 1)
+    if workers == 1 or len(todo) <= 1:
+        for cand in todo:
+            on_result(cand, _parse_file(cand.path, cand.display, cand.sha256, cand.size_bytes))
+        return
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
+    try:
+        pending: dict[Future[ParsedReport], _Candidate] = {
+            pool.submit(_parse_file, c.path, c.display, c.sha256, c.size_bytes): c for c in todo
+        }
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=lambda f: pending[f].path):
+                cand = pending.pop(fut)
+                try:
+                    report = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker fails its file, not the batch
+                    report = ParsedReport(file=cand.display, path=cand.path, sha256=cand.sha256,
+                                          size_bytes=cand.size_bytes, status="error",
+                                          error=f"parser process failed: {type(exc).__name__}: {exc}")
+                on_result(cand, report)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def ingest_reports(store: Store, paths: Iterable[str | Path], *, workers: int | None = None,
+                   progress: Progress | None = None) -> IngestSummary:
+    """Parse report files or folders into the store and rebuild the reconciled register.
+
+    Returns what happened to each file: new, unchanged (SHA-256 already stored: not parsed),
+    replaced (same path, new content), failed (with the reason, also kept in the ledger), and how
+    many stored files were real reports without judgements.
+    """
+    summary = IngestSummary()
+    files = find_report_files(paths)
+    total = len(files)
+    done = 0
+
+    def tick(display: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total, display)
+
+    ledger = dict(store.con.execute("SELECT path, sha256 FROM report_file").fetchall())
+    stored = set(ledger.values())
+    todo: list[_Candidate] = []
+    queued: dict[str, _Candidate] = {}
+    duplicates: list[_Candidate] = []
+    for path, display in files:
+        key = str(path)
+        try:
+            cand = _Candidate(key, display, file_sha256(path), os.path.getsize(path))
+        except OSError as exc:
+            summary.failed.append((display, f"cannot read file: {exc.strerror or exc}"))
+            tick(display)
+            continue
+        if cand.sha256 in stored:
+            if ledger.get(key) != cand.sha256:
+                _copy_ledger_row(store, cand)
+            summary.unchanged += 1
+            tick(display)
+        elif cand.sha256 in queued:
+            duplicates.append(cand)     # same bytes twice in this batch: parse once
+        else:
+            queued[cand.sha256] = cand
+            todo.append(cand)
+
+    outcome: dict[str, ParsedReport] = {}
+
+    def count(cand: _Candidate, checked: ParsedReport) -> None:
+        if checked.status == "error":
+            summary.failed.append((cand.display, checked.error or "unknown error"))
+        elif ledger.get(cand.path) is not None:
+            summary.replaced += 1
+        else:
+            summary.new += 1
+        if checked.status == "no_judgements":
+            summary.no_judgements += 1
+        tick(cand.display)
+
+    def on_result(cand: _Candidate, report: ParsedReport) -> None:
+        write_report(store, report)
+        outcome[cand.sha256] = _checked(report)
+        count(cand, outcome[cand.sha256])
+
+    _parse_all(todo, workers, on_result)
+    for cand in duplicates:     # same bytes as a file parsed above: same outcome, no second parse
+        _copy_ledger_row(store, cand)
+        count(cand, outcome[cand.sha256])
+    summary.reconciled = reconcile(store)
+    return summary
