@@ -24,3 +24,19 @@ def store(tmp_path):
     s = Store(tmp_path / "test.duckdb")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory):
+    """A store built once per session from the bundled data with ``build_all`` (register + warehouse).
+
+    Read-mostly: tests must not write to it. Path in ``built_store.path`` for CLI tests.
+    """
+    from cscwatch.build import build_all
+    from cscwatch.store import Store
+
+    s = Store(tmp_path_factory.mktemp("built") / "built.duckdb")
+    summary = build_all(s)
+    assert summary.ok, summary.errors
+    yield s
+    s.close()

@@ -64,7 +64,7 @@ def test_sif_with_lscb_review(report_pdf):
                                 end=date(2015, 7, 30), published=date(2015, 10, 19), split_grades=True,
                                 lead_inspector="Helen Cawston"))
     assert r.status == "parsed", r.error
-    assert (r.doc_type, r.framework, r.inspection_type, r.care_split) == ("sif", "SIF", "first", None)
+    assert (r.doc_type, r.framework, r.inspection_type, r.care_split) == ("sif", "SIF", None, None)
     assert (r.la_name, r.publication_date, r.lead_inspector) == ("Norfolk", date(2015, 10, 19), "Helen Cawston")
     assert grades(r) == GRADES
 
