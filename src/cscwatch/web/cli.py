@@ -1,0 +1,54 @@
+"""``cscwatch serve``: the dashboard on loopback, or one in-process request with ``--get`` (like datasette)."""
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from cscwatch.cli_common import DbOption, err_console, friendly_errors, open_db
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on (loopback by default; 0.0.0.0 exposes it).")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
+    db: DbOption = None,
+    get: Annotated[str | None, typer.Option("--get", help="Request this path in-process, print the response "
+                                                          "body and exit (non-zero unless 200).")] = None,
+) -> None:
+    """Serve the dashboard and its JSON API over the store (opened read-only)."""
+    from cscwatch.web.app import create_app, warm
+
+    with friendly_errors():
+        store = open_db(db, read_only=True)
+    app = create_app(store)
+    if get is not None:
+        import warnings
+
+        with warnings.catch_warnings():  # starlette nags about httpx vs httpx2; irrelevant in-process
+            warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+            from fastapi.testclient import TestClient
+
+        with TestClient(app) as client:
+            response = client.get(get)
+        sys.stdout.buffer.write(response.content)
+        if not response.content.endswith(b"\n"):
+            sys.stdout.buffer.write(b"\n")
+        if response.status_code != 200:
+            err_console.print(f"[red]HTTP {response.status_code}[/red] for {get}", highlight=False)
+            raise typer.Exit(1)
+        return
+    import threading
+
+    import uvicorn
+
+    # Fill the page-data caches in the background: pages work at once and are fast once warm.
+    threading.Thread(target=warm, args=(app,), name="cscwatch-warm", daemon=True).start()
+    err_console.print(f"cscwatch dashboard: http://{host}:{port}/  (store {store.path}, Ctrl+C to stop)",
+                      highlight=False, soft_wrap=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
