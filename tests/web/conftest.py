@@ -1,5 +1,6 @@
 """Web fixtures: the synthetic store for fast API tests; a live server and Debian's chromium for
-browser tests (on a copy of a real built store when one exists, else the synthetic store)."""
+browser tests, on the store ``cscwatch build`` makes from the bundled data (the session's
+``built_store``), or on $CSCWATCH_WEB_TEST_DB (a store file, or ``synthetic``)."""
 from __future__ import annotations
 
 import os
@@ -17,11 +18,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 AXE = Path(__file__).with_name("axe.min.js")
-#: Built stores to try for the browser tests, in order ($CSCWATCH_WEB_TEST_DB first; set it to
-#: ``synthetic`` to use the synthetic store even when a real one is built).
+#: A store file for the browser tests instead of a fresh build, or ``synthetic``.
 _CHOICE = os.environ.get("CSCWATCH_WEB_TEST_DB")
-REAL_STORES = [] if _CHOICE == "synthetic" else [Path(p) for p in (_CHOICE,) if p] + [
-    REPO / "var" / "cscwatch.duckdb", REPO / "var" / "dev.duckdb"]
+REAL_STORES = [Path(_CHOICE)] if _CHOICE and _CHOICE != "synthetic" else []
 
 
 @pytest.fixture(scope="session")
@@ -65,17 +64,19 @@ def _real_store(tmp_dir: Path):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app served by uvicorn in a thread on 127.0.0.1; yields (base_url, store_kind)."""
+def live_server(request, tmp_path_factory):
+    """The app served by uvicorn in a thread on 127.0.0.1; yields (base_url, store_kind, app)."""
     import uvicorn
 
     from cscwatch.fixtures.stores import synthetic_store
     from cscwatch.web.app import create_app, warm
 
-    store = _real_store(tmp_path_factory.mktemp("store"))
-    kind = "real"
-    if store is None:
-        store, kind = synthetic_store(), "synthetic"
+    store, kind, owned = _real_store(tmp_path_factory.mktemp("store")), "real", True
+    if store is None and _CHOICE == "synthetic":
+        store = synthetic_store()
+        kind = "synthetic"
+    elif store is None:
+        store, owned = request.getfixturevalue("built_store"), False
     app = create_app(store)
     warm(app)  # page data and the risk model, so every page shows its final state
     with socket.socket() as s:
@@ -92,7 +93,8 @@ def live_server(tmp_path_factory):
     yield f"http://127.0.0.1:{port}", kind, app
     server.should_exit = True
     thread.join(10)
-    store.close()
+    if owned:
+        store.close()
 
 
 @pytest.fixture(scope="session")

@@ -326,6 +326,7 @@ def build_measure(measure: dict[str, Any], observations: Iterable[Sequence[Any]]
             continue
         end = iso(p.period_end) or ""
         la_values = {code: v for code, v in p.values.items() if code in las
+                     and las[code]["la_type"] != "shared_service"  # ranked once, through its members
                      and _exists(v, p.status.get(code), (las[code]["valid_from"], las[code]["valid_to"]), end)}
         p.la_values = [v for v in la_values.values() if v is not None]
         p.cuts = quartiles(p.la_values) if polarity else None
