@@ -85,8 +85,13 @@ def build_all(store: Store, reports: Iterable[str | Path] | None = None, progres
         from cscwatch.register.load import ingest_reports
 
         say("register: ingesting reports")
-        result = ingest_reports(store, list(reports), progress=say)
-        summary.reports = result.as_dict() if hasattr(result, "as_dict") else None
+
+        def report_progress(done: int, total: int, file: str) -> None:
+            if done == total or done % 25 == 0:
+                say(f"register: {done}/{total} report files")
+
+        result = ingest_reports(store, list(reports), progress=report_progress)
+        summary.reports = result.as_dict()
     summary.warehouse = load_warehouse(store, progress=say, force=force)
     summary.errors += summary.warehouse.errors
     summary.seconds = time.perf_counter() - started

@@ -35,6 +35,12 @@ def build(
             store.close()
     for error in summary.errors:
         err_console.print(f"[red]Error:[/red] {error}", highlight=False, soft_wrap=True)
+    if summary.reports:
+        r = summary.reports
+        err_console.print(f"reports: {r['new']} new, {r['unchanged']} unchanged, {r['replaced']} replaced, "
+                          f"{len(r['failed'])} failed", highlight=False)
+        for failure in r["failed"]:
+            err_console.print(f"  failed {failure['file']}: {failure['reason']}", highlight=False, soft_wrap=True)
     w = summary.warehouse
     state = "unchanged" if w.skipped else f"{w.observations:,} observations"
     err_console.print(f"built in {summary.seconds:.1f} s: warehouse {state}", highlight=False)
