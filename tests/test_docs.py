@@ -54,3 +54,26 @@ def test_store_tables_are_documented():
             "SELECT table_name FROM information_schema.tables WHERE table_name <> 'schema_migration'")]
     missing = [t for t in tables if f"`{t}`" not in doc]
     assert not missing, f"tables missing from docs/store.md: {missing}"
+
+
+def test_readme_python_api_imports_resolve():
+    """Every ``from X import Y`` in the README's Python blocks names a real function or class."""
+    import importlib
+
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    imports = [m for b in blocks for m in re.findall(r"^from (\S+) import (.+)$", b, re.M)]
+    assert imports, "the README has no Python API example"
+    for module, names in imports:
+        mod = importlib.import_module(module)
+        for name in (n.strip() for n in names.split(",")):
+            obj = getattr(mod, name)
+            assert callable(obj), f"{module}.{name} is not a function or class"
+
+
+def test_readme_cli_tour_uses_real_commands():
+    readme = (REPO / "README.md").read_text()
+    tour = re.findall(r"^cscwatch ([a-z][a-z ]*?)(?= --| [A-Z./0-9]|$)", readme, re.M)
+    known = {n.removeprefix("cscwatch ") for n, _ in COMMANDS}
+    unknown = {t.strip() for t in tour if t.strip() not in known}
+    assert tour and not unknown, unknown
