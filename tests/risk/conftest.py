@@ -1,6 +1,7 @@
 """Risk test fixtures: a synthetic store (fast, everywhere) and the real built store (when present)."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,6 @@ import pytest
 from cscwatch.fixtures.risk import make_risk_store
 from cscwatch.store import Store
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -33,27 +33,19 @@ def synth_store(synth_path, tmp_path):
 
 @pytest.fixture(scope="session")
 def real_store(request, tmp_path_factory):
-    """The store `cscwatch build` made from the bundled data: the warehouse helper's ``built_store``
-    fixture when the suite has one, else a copy of ``var/dev.duckdb`` or ``var/cscwatch.duckdb``."""
-    if "built_store" in request.fixturenames or _has_fixture(request, "built_store"):
-        built = request.getfixturevalue("built_store")
-        path = Path(getattr(built, "path", built))
+    """A read-only copy of the store `cscwatch build` makes from the bundled data (the session's
+    ``built_store``), or of $CSCWATCH_RISK_TEST_DB when set."""
+    if os.environ.get("CSCWATCH_RISK_TEST_DB"):
+        path = Path(os.environ["CSCWATCH_RISK_TEST_DB"])
     else:
-        path = next((p for p in (REPO / "var" / "dev.duckdb", REPO / "var" / "cscwatch.duckdb") if p.exists()), None)
-        if path is None:
-            pytest.skip("no built store: run `cscwatch build` first")
+        built = request.getfixturevalue("built_store")
+        built.con.execute("CHECKPOINT")  # everything in the file, nothing left in the WAL
+        path = built.path
     copy = tmp_path_factory.mktemp("risk-real") / "store.duckdb"
     shutil.copy(path, copy)
     s = Store(copy, read_only=True)
     if not (s.has_table("inspection") and s.has_table("observation")):
         s.close()
-        pytest.skip(f"{path} lacks the register or warehouse tables")
+        pytest.fail(f"{path} lacks the register or warehouse tables")
     yield s
     s.close()
-
-
-def _has_fixture(request, name: str) -> bool:
-    try:
-        return name in request._fixturemanager._arg2fixturedefs
-    except AttributeError:  # pragma: no cover - pytest internals moved
-        return False
