@@ -38,6 +38,16 @@ class OutputFormat(str, Enum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
+def parse_date_option(value: str | None, flag: str) -> date | None:
+    """An ISO date given on the command line; a usage error (exit 2) naming the flag otherwise."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
+
+
 def open_db(db: Path | None, *, read_only: bool = False) -> Store:
     return Store(db, read_only=read_only)
 

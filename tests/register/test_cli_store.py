@@ -99,7 +99,7 @@ def test_stats_national_csv_and_table(db):
 
 def test_bad_date_and_missing_store(db, tmp_path):
     result = runner.invoke(app, ["stats", "national", "--as-at", "31/03/2025", "--db", str(db)])
-    assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output  # a usage error, as for every option
     result = runner.invoke(app, ["inspections", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1 and "cscwatch build" in result.output
 

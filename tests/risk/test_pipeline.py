@@ -121,6 +121,11 @@ def test_card_renders_every_section(synth_backtest):
     for phrase in ("Self-fulfilling", "No league tables", "Humans in the loop", "April 2026", "Small numbers"):
         assert phrase in text
     assert f"{result.best_model().metrics['auc']:.2f}" in text
+    # Researcher degrees of freedom: the revisions tried are declared, with the seed spread when given.
+    assert "## Researcher degrees of freedom" in text and "after looking at pooled results" in text
+    spread = render_card({"inadequate": result}, features, measure_start_lags(store),
+                         seed_spread={"lightgbm": [0.61, 0.57, 0.63]})
+    assert "pooled AUCs from 0.57 to 0.63 (mean 0.60)" in spread
 
 
 def test_period_labels():
@@ -138,3 +143,17 @@ def test_explain_a_defunct_la_is_not_found(synth_path):
 
     with Store(synth_path, read_only=True) as s, pytest.raises(NotFound, match="not a current local authority"):
         explain(s, "859", as_of="2023-06-01")  # abolished in 2021 in the fixture
+
+
+def test_backtest_is_the_same_on_one_thread_or_two(synth_path):
+    from cscwatch.risk.backtest import run_backtest
+    from cscwatch.risk.models import GBMRisk, PreviousGradeBaseline
+    from cscwatch.store import Store
+
+    with Store(synth_path, read_only=True) as s:
+        fs = FeatureBuilder().build(s)
+    models = [("previous_grade", PreviousGradeBaseline(), True), ("lightgbm", GBMRisk(n_estimators=20), False)]
+    one = run_backtest(fs, models=models, n_boot=0, grouped_folds=2, n_jobs=1)
+    two = run_backtest(fs, models=models, n_boot=0, grouped_folds=2, n_jobs=2)
+    assert one.predictions.equals(two.predictions)
+    assert [m.grouped_cv for m in one.models] == [m.grouped_cv for m in two.models]

@@ -60,3 +60,15 @@ def test_scores_and_explain_on_real_store(real_store):
     e = explain(real_store, "Birmingham", as_of="2025-06-01")
     assert e["la_code_old"] == "330"
     assert e["pushing_up"] or e["pushing_down"]
+
+
+@pytest.mark.parametrize("as_of,expected,present,absent", [
+    ("2025-06-01", 153, {"942", "943", "940", "941", "839", "838"}, {"909", "928", "835", "836", "837"}),
+    ("2020-06-01", 151, {"909", "928", "839", "838"}, {"942", "943", "940", "941", "835"}),
+])
+def test_scores_cover_exactly_the_authorities_existing_on_the_date(real_store, as_of, expected, present, absent):
+    """Shared services (one workforce return for two LAs) and LAs not yet created or abolished are not scored."""
+    codes = {r["la_code_old"] for r in score(real_store, as_of=as_of)}
+    assert len(codes) == expected
+    assert present <= codes and not (absent & codes)
+    assert not any("/" in c for c in codes)

@@ -6,7 +6,6 @@ Thin wrappers: the work is done by :func:`cscwatch.register.load.ingest_reports`
 from __future__ import annotations
 
 import sys
-from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +14,7 @@ import typer
 from rich.table import Table
 
 from cscwatch.cli_common import (
+    parse_date_option,
     DbOption,
     FormatOption,
     OutputFormat,
@@ -25,7 +25,7 @@ from cscwatch.cli_common import (
     friendly_errors,
     open_db,
 )
-from cscwatch.errors import CscwatchError, StoreNotBuilt
+from cscwatch.errors import StoreNotBuilt
 from cscwatch.store import Store
 
 stats_app = typer.Typer(help="National statistics computed from the register.", no_args_is_help=True)
@@ -48,14 +48,6 @@ def _reader(db: Path | None) -> Store:
         raise StoreNotBuilt("the store has no register yet; run `cscwatch build` or `cscwatch reports ingest`")
     return store
 
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CscwatchError(f"--as-at: not a date (YYYY-MM-DD): {value!r}") from None
 
 
 def ingest(
@@ -176,7 +168,7 @@ def national(
     from cscwatch.register.national import national_stats
 
     with friendly_errors():
-        on = _parse_date(as_at)
+        on = parse_date_option(as_at, "--as-at")
         with _reader(db) as store:
             stats = national_stats(store, by=by.value, as_at=on, basis=basis.value)
     if fmt is OutputFormat.json:

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from cscwatch.risk.backtest import BacktestResult, paired_auc_difference, run_backtest
+from cscwatch.risk.models import GBMRisk
 from cscwatch.risk.features import (
     CONCEPTS,
     DEFAULT_SIF_START_LAG_DAYS,
@@ -83,8 +84,27 @@ def verdict(r: BacktestResult) -> str:
             f"baseline (**{top.name}**, {top.metrics['auc']:.2f}); it falls short by {-gap:.2f}{ci}).{why}")
 
 
+#: What was tried after the first backtest, and thrown away (a record, so readers can discount the
+#: headline for the looks taken at it). Numbers are pooled rolling-origin AUCs on overall inadequate,
+#: measured on the store built without the report PDFs (no parsed SIF start dates), November 2026.
+REJECTED_REVISIONS: tuple[str, ...] = (
+    "An *extended feature block*, pre-registered and added once: each indicator's percentile rank among all "
+    "LAs in the same release (so SIF-era and ILACS-era levels compare), the 3-year change of the gap to "
+    "statistical neighbours, a workforce-instability score (agency + vacancy + turnover ranks), months since "
+    "the last inspection against the usual gap after that grade, requires improvement with an inadequate "
+    "sub-judgement, and the framework's inadequate rate so far. Logistic 0.58 → 0.61, LightGBM 0.62 → 0.60–0.62 "
+    "depending only on column order; cross-validation inside the training years preferred the original set in "
+    "7 of 10 years. Not kept.",
+    "*Nested model selection*: inside each training set, 3-fold cross-validation chose among logistic, "
+    "LightGBM and their average, on the original or extended features. Pooled AUC 0.59 (95% CI 0.52–0.67), "
+    "top-20% recall 29%; the choice flipped from year to year, and LightGBM on the original features was the "
+    "most frequent choice (6 of 10 years, including the latest two) — the configuration kept. Not kept as a "
+    "separate model.",
+)
+
+
 def render_card(results: dict[str, BacktestResult], features: FeatureSet, lags: dict, *,
-                generated: date | None = None) -> str:
+                generated: date | None = None, seed_spread: dict[str, list[float]] | None = None) -> str:
     """The card's Markdown from backtest results (one per target) and the feature set they used."""
     main = results["inadequate"]
     best = main.best_model()
@@ -238,6 +258,24 @@ def render_card(results: dict[str, BacktestResult], features: FeatureSet, lags: 
         for t in others:
             a(f"- *{TARGET_WORDS[t]}*: {verdict(results[t])}")
         a("")
+    a("## Researcher degrees of freedom")
+    a("")
+    a("- **Feature-set revisions made after looking at pooled results: 1 tried (plus one model-selection "
+      "scheme), none kept.** The features above are the first set, whose author saw pooled results while building it "
+      "(how many looks was not recorded: assume a few). After its backtest, these were tried and dropped:")
+    for text in REJECTED_REVISIONS:
+        a(f"  - {text}")
+    a("  (These AUCs were measured on a build without the parsed report PDFs, so they differ slightly from the "
+      "table above.)")
+    a("- Hyper-parameters are fixed in the code (regularisation strength, tree depth, number of features the "
+      "logistic model keeps, chosen there in each training set); none was changed after seeing these results.")
+    if seed_spread:
+        for name, aucs in seed_spread.items():
+            a(f"- **Luck of the draw.** Refitting **{name}** with {len(aucs) - 1} other random seeds (it subsamples "
+              f"rows and columns) gives pooled AUCs from {min(aucs):.2f} to {max(aucs):.2f} "
+              f"(mean {sum(aucs) / len(aucs):.2f}); the seed in the table is the code's fixed default. Differences "
+              "between models smaller than this spread are noise.")
+    a("")
     a("## Scores and bands")
     a("")
     a(f"`cscwatch risk scores --as-of DATE` fits the **{SCORING_MODEL_NAME}** model on every inspection published "
@@ -287,7 +325,13 @@ def write_model_card(store: Store, out: str | Path = "docs/model-card.md", *, n_
     """Run the backtest for each target and write the card."""
     features = FeatureBuilder().build(store)
     results = {t: run_backtest(features, target=t, n_boot=n_boot) for t in targets}
-    text = render_card(results, features, measure_start_lags(store))
+    spread = None
+    if "inadequate" in results and any(m.name == "lightgbm" for m in results["inadequate"].models):
+        seeds = [(f"lightgbm_seed{k}", GBMRisk(random_state=k), False) for k in range(1, 5)]
+        rs = run_backtest(features, target="inadequate", models=seeds, n_boot=0, grouped_folds=0)
+        spread = {"lightgbm": [results["inadequate"].model("lightgbm").metrics["auc"],
+                               *[m.metrics["auc"] for m in rs.models if m.metrics["auc"] is not None]]}
+    text = render_card(results, features, measure_start_lags(store), seed_spread=spread)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n", encoding="utf-8")

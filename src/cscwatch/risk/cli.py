@@ -3,14 +3,23 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cscwatch.cli_common import DbOption, FormatOption, OutputFormat, console, dumps, emit_rows, friendly_errors, open_db
+from cscwatch.cli_common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    console,
+    dumps,
+    emit_rows,
+    friendly_errors,
+    open_db,
+    parse_date_option,
+)
 
 risk_app = typer.Typer(help="The risk model: backtest, current scores, explanations, model card.",
                        no_args_is_help=True)
@@ -71,7 +80,7 @@ def scores_cmd(
     from cscwatch.risk.scores import score
 
     with friendly_errors():
-        day = _parse_date(as_of)
+        day = parse_date_option(as_of, "--as-of")
         rows = score(open_db(db, read_only=True), as_of=day, target=target.value)
     if fmt is OutputFormat.json:
         sys.stdout.write(dumps(rows) + "\n")
@@ -96,7 +105,7 @@ def explain_cmd(
     from cscwatch.risk.scores import explain
 
     with friendly_errors():
-        e = explain(open_db(db, read_only=True), la, as_of=_parse_date(as_of), target=target.value)
+        e = explain(open_db(db, read_only=True), la, as_of=parse_date_option(as_of, "--as-of"), target=target.value)
     if fmt == "json":
         sys.stdout.write(dumps(e) + "\n")
         return
@@ -124,14 +133,6 @@ def card_cmd(
         path = write_model_card(open_db(db, read_only=True), out, n_boot=n_boot)
     typer.echo(f"wrote {path}", err=True)
 
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
 
 
 def register(app: typer.Typer) -> None:

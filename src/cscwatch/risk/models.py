@@ -242,20 +242,28 @@ class LogisticRisk(_ContributionMixin, _BinaryRiskClassifier):
         return pd.DataFrame(total / len(models), columns=names)
 
 
+def _f_classif_quiet(X, y):
+    """ANOVA F per column, NaN for constant columns, without warnings. (Not ``warnings.catch_warnings``:
+    it swaps process-wide filters, so it is unsafe when backtest folds are fitted on threads;
+    ``np.errstate`` is per thread.)"""
+    X = np.asarray(X, float)
+    F, pval = np.full(X.shape[1], np.nan), np.full(X.shape[1], np.nan)
+    varying = np.ptp(X, axis=0) > 0 if len(X) else np.zeros(X.shape[1], bool)
+    if varying.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            F[varying], pval[varying] = f_classif(X[:, varying], y)
+    return F, pval
+
+
 class _KBest(SelectKBest):
     """SelectKBest on ANOVA F that tolerates constant columns (F is NaN there: never selected) and
     asks for no more columns than exist."""
 
     def __init__(self, k: int | str = 20):
-        super().__init__(score_func=f_classif, k=k)
+        super().__init__(score_func=_f_classif_quiet, k=k)
 
-    def fit(self, X, y=None):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            warnings.simplefilter("ignore", UserWarning)
-            return super().fit(X, y)
+    def _check_params(self, X, y):
+        """Any k is fine: more than there are columns keeps them all (see ``_get_support_mask``)."""
 
     def _get_support_mask(self):
         if self.k == "all" or self.k >= len(self.scores_):
