@@ -155,6 +155,16 @@ def _grade(path: Path, line: int, column: str, value: str) -> Grade | None:
         raise SourceFormatError(path, f"not a grade: {value!r}", row=line, column=column) from None
 
 
+def _judgements(path: Path, line: int, row: dict[str, str], columns: dict[str, str]) -> dict[str, Grade]:
+    """The graded judgements of one official row (blank and ' -' cells are not judged)."""
+    judgements: dict[str, Grade] = {}
+    for column, key in columns.items():
+        grade = _grade(path, line, column, row[column])
+        if grade is not None:
+            judgements[key] = grade
+    return judgements
+
+
 def ilacs_framework(start: date | None, judgements: dict[str, Grade]) -> str:
     """``ILACS`` (combined care judgement) or ``ILACS-2023`` (care leavers judged separately)."""
     if "care_leavers" in judgements or (start is not None and start >= CARE_SPLIT_FROM):
@@ -181,11 +191,7 @@ def read_official_inspections(path: Path) -> list[OfficialInspection]:
         published = _date(path, line, "publication_date", row["publication_date"])
         if published is None:
             raise SourceFormatError(path, "no publication date", row=line, column="publication_date")
-        judgements: dict[str, Grade] = {}
-        for column, key in JUDGEMENT_COLUMNS.items():
-            grade = _grade(path, line, column, row[column])
-            if grade is not None:
-                judgements[key] = grade
+        judgements = _judgements(path, line, row, JUDGEMENT_COLUMNS)
         if framework == "ILACS":
             framework = ilacs_framework(start, judgements)
         first_date = start or published
@@ -263,11 +269,7 @@ def read_in_year_inspections(path: Path) -> list[OfficialInspection]:
         start = _date(path, line, "Inspection/Visit date", row["Inspection/Visit date"])
         if start is None:
             raise SourceFormatError(path, "no inspection date", row=line, column="Inspection/Visit date")
-        judgements: dict[str, Grade] = {}
-        for column, key in SHEET_JUDGEMENT_COLUMNS.items():
-            grade = _grade(path, line, column, row[column])
-            if grade is not None:
-                judgements[key] = grade
+        judgements = _judgements(path, line, row, SHEET_JUDGEMENT_COLUMNS)
         framework, inspection_type = OFFICIAL_TYPES[kind]
         framework = ilacs_framework(start, judgements)
         dataset = IN_YEAR_DATASET_PREFIX + row["reporting_year"].strip().replace("-", "_")
