@@ -95,6 +95,8 @@ def test_grade_after_distinguishes_not_judged_from_absent():
     ("Bournemouth, Christchurch and Poole Council", "Bournemouth, Christchurch and Poole", "839", "E06000058"),
     ("Dorset County Council", "Dorset", "838", "E06000059"),
     ("County Durham", "Durham", "840", "E06000047"),
+    ("Corporation of London", "City of London", "201", "E09000001"),
+    ("City of London Corporation", "City of London", "201", "E09000001"),
 ])
 def test_match_la(printed, name, old, new):
     la = match_la(printed)

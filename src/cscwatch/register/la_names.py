@@ -41,6 +41,7 @@ EXTRA_AUTHORITIES: tuple[tuple[LocalAuthority, tuple[str, ...]], ...] = (
 
 #: Extra spellings of names the lookup already has (key: local_authority_ons_name).
 EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
+    "City of London": ("Corporation of London", "City of London Corporation"),
     "Durham": ("County Durham",),
     "Kingston Upon Hull, City of": ("Hull City",),
     "Herefordshire": ("County of Herefordshire", "Herefordshire, County of"),
