@@ -171,7 +171,17 @@ class PrevGradeDeprivationLogistic(_BinaryRiskClassifier):
 
 
 class _ContributionMixin:
-    """Per-feature contributions to the log-odds, averaged over the calibration folds' models."""
+    """An estimator built by ``_estimator(y01)`` and calibrated inside the training data, with
+    per-feature contributions to the log-odds averaged over the calibration folds' models."""
+
+    def fit(self, X, y):
+        X, y01 = self._validate_fit(X, y)
+        self.model_ = _calibrate(self._estimator(y01), self.calibration, y01, self.random_state).fit(X, y01)
+        return self
+
+    def predict_proba(self, X):
+        X = self._validate_predict(X)
+        return self._proba(self.model_.predict_proba(X)[:, 1])
 
     def _base_models(self) -> list:
         m = self.model_
@@ -201,7 +211,7 @@ class LogisticRisk(_ContributionMixin, _BinaryRiskClassifier):
         self.calibration = calibration
         self.random_state = random_state
 
-    def _pipeline(self, y01: np.ndarray) -> Pipeline:
+    def _estimator(self, y01: np.ndarray) -> Pipeline:
         solver = "saga" if self.l1_ratio else "lbfgs"
         extra = {"l1_ratios": (float(self.l1_ratio),)}
         if self.C is None and int(np.bincount(y01).min()) >= 3:
@@ -215,15 +225,6 @@ class LogisticRisk(_ContributionMixin, _BinaryRiskClassifier):
         k = "all" if self.k_best is None else self.k_best
         return Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
                          ("scale", StandardScaler()), ("select", _KBest(k=k)), ("model", lr)])
-
-    def fit(self, X, y):
-        X, y01 = self._validate_fit(X, y)
-        self.model_ = _calibrate(self._pipeline(y01), self.calibration, y01, self.random_state).fit(X, y01)
-        return self
-
-    def predict_proba(self, X):
-        X = self._validate_predict(X)
-        return self._proba(self.model_.predict_proba(X)[:, 1])
 
     def contributions(self, X) -> pd.DataFrame:
         """Coefficient × standardised value per feature (missing indicators folded into their feature)."""
@@ -293,7 +294,7 @@ class GBMRisk(_ContributionMixin, _BinaryRiskClassifier):
         self.calibration = calibration
         self.random_state = random_state
 
-    def _booster(self):
+    def _estimator(self, y01: np.ndarray):
         from lightgbm import LGBMClassifier
 
         return LGBMClassifier(
@@ -301,15 +302,6 @@ class GBMRisk(_ContributionMixin, _BinaryRiskClassifier):
             max_depth=self.max_depth, min_child_samples=self.min_child_samples, subsample=self.subsample,
             subsample_freq=1 if self.subsample < 1 else 0, colsample_bytree=self.colsample_bytree,
             reg_lambda=self.reg_lambda, random_state=self.random_state, n_jobs=1, verbose=-1)
-
-    def fit(self, X, y):
-        X, y01 = self._validate_fit(X, y)
-        self.model_ = _calibrate(self._booster(), self.calibration, y01, self.random_state).fit(X, y01)
-        return self
-
-    def predict_proba(self, X):
-        X = self._validate_predict(X)
-        return self._proba(self.model_.predict_proba(X)[:, 1])
 
     def contributions(self, X) -> pd.DataFrame:
         """TreeSHAP values from LightGBM (``pred_contrib=True``), averaged over the fold models."""
