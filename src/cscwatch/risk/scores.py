@@ -8,8 +8,6 @@ so a past date reproduces what the model would have said then. Results are plain
 """
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cscwatch.errors import NotFound, UnknownLocalAuthority
+from cscwatch.codes import resolve_la
+from cscwatch.errors import NotFound
 from cscwatch.risk.explain import contributions, reasons_for
 from cscwatch.risk.features import GRADE_WORD, TARGETS, FeatureBuilder, StoreSnapshot, load_snapshot
 from cscwatch.risk.models import GBMRisk
@@ -136,40 +135,12 @@ def score(store: Store, as_of: date | str | None = None, *, target: str = "inade
     return out
 
 
-def _norm(text: str) -> str:
-    t = re.sub(r"[^a-z0-9]+", " ", str(text).lower()).strip()
-    return re.sub(r"\b(city of|county of|council|borough|metropolitan|royal)\b", "", t).replace("  ", " ").strip()
-
-
-def resolve_la(store: Store, la: str, candidates: list[str] | None = None) -> str:
-    """Map a name, old code or ONS code to ``la_code_old``; UnknownLocalAuthority with suggestions."""
-    text = str(la).strip()
-    rows = store.rows("SELECT la_code_old, la_code_new, la_name FROM la") if store.has_table("la") else []
-    for r in rows:
-        if text == r["la_code_old"] or text.upper() == (r["la_code_new"] or "").upper():
-            return r["la_code_old"]
-    n = _norm(text)
-    for r in rows:
-        if n and n == _norm(r["la_name"] or ""):
-            return r["la_code_old"]
-    if store.has_table("la_alias"):
-        hit = store.scalar("SELECT la_code_old FROM la_alias WHERE alias = ? LIMIT 1", [text.lower()])
-        if hit is None:
-            hit = store.scalar("SELECT la_code_old FROM la_alias WHERE alias = ? LIMIT 1", [n])
-        if hit is not None:
-            return hit
-    if candidates and text in candidates:
-        return text
-    names = [r["la_name"] for r in rows if r["la_name"]]
-    raise UnknownLocalAuthority(text, suggestions=difflib.get_close_matches(text, names, n=3, cutoff=0.6))
-
-
 def explain(store: Store, la: str, as_of: date | str | None = None, *, target: str = "inadequate",
             top: int = 5) -> dict[str, Any]:
     """One LA's risk with the factors pushing it up and down, and the figures behind them."""
     s = fit_scorer(store, as_of, target)
     codes = list(s.current_meta["la_code_old"])
-    code = resolve_la(store, la, codes)
+    code = resolve_la(store, la)["la_code_old"]
     if code not in codes:
         raise NotFound(f"{la} ({code}) is not a current local authority on {s.as_of}: it has no score")
     i = codes.index(code)
