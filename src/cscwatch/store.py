@@ -17,8 +17,9 @@ from typing import Any
 
 import duckdb
 
-#: Packages that own tables, in dependency order.
-COMPONENTS: tuple[str, ...] = ("register", "warehouse", "risk", "returns", "planner")
+#: Packages that own tables, in dependency order: each has a ``schema`` module with ``MIGRATIONS``
+#: (named, not imported, so the core never imports the packages built on it; like Django's apps).
+COMPONENTS: tuple[str, ...] = ("register", "warehouse")
 
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_DB_NAME = "cscwatch.duckdb"
@@ -32,13 +33,8 @@ def default_db_path() -> Path:
 
 
 def component_migrations(component: str) -> Sequence[str]:
-    try:
-        module = importlib.import_module(f"cscwatch.{component}.schema")
-    except ModuleNotFoundError as exc:
-        if exc.name in (f"cscwatch.{component}.schema", f"cscwatch.{component}"):
-            return ()
-        raise
-    return tuple(getattr(module, "MIGRATIONS", ()))
+    """The append-only list of SQL scripts of one component (see the module docstring)."""
+    return tuple(importlib.import_module(f"cscwatch.{component}.schema").MIGRATIONS)
 
 
 class Store:

@@ -13,7 +13,7 @@ from collections import Counter
 import duckdb
 import pytest
 
-from cscwatch.cli_common import to_jsonable
+from cscwatch.output import to_jsonable
 from cscwatch.warehouse.load import DATA_DIR, IMD_COLUMNS, _lait_measures
 from cscwatch.warehouse.periods import LAIT_YEAR_TYPES, normalise_period
 from cscwatch.warehouse.sources import KEY_MEASURES, LOOKUPS, SOURCES
@@ -173,7 +173,7 @@ def test_key_measures_cover_las_and_years(built_store):
 
 
 def test_la_identity_and_resolver(built_store):
-    from cscwatch.codes import resolve_la
+    from cscwatch.identity import resolve_la
     from cscwatch.errors import UnknownLocalAuthority
 
     for text, code in [("Bristol", "801"), ("Bedford", "822"), ("St Helens", "342"), ("Telford & Wrekin", "894"),

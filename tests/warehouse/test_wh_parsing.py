@@ -6,7 +6,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from cscwatch.warehouse.la import normalise_name, successor_history
+from cscwatch.identity import normalise_name
+from cscwatch.warehouse.la import successor_history
 from cscwatch.warehouse.periods import normalise_period
 from cscwatch.warehouse.publication import lait_release_kind, published
 from cscwatch.warehouse.symbols import SYMBOLS, parse_cell, status_sql, value_sql

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cscwatch.codes import resolve_la
+from cscwatch.identity import resolve_la
 from cscwatch.errors import NotFound
 from cscwatch.risk.explain import contributions, reasons_for
 from cscwatch.risk.features import GRADE_WORD, TARGETS, FeatureBuilder, StoreSnapshot, load_snapshot

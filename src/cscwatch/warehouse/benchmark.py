@@ -253,7 +253,7 @@ def measure_table(store: Store, measure_id: str, period: str | None = None,
     sn = ctx.sn
     peer_codes: list[str] | None = None
     if not isinstance(comparator, str) or comparator not in MODELS:
-        from cscwatch.codes import resolve_la
+        from cscwatch.identity import resolve_la
 
         names = comparator.split(",") if isinstance(comparator, str) else list(comparator)
         peer_codes = [resolve_la(store, n.strip())["la_code_old"] for n in names if n.strip()]

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
+
+from cscwatch.identity import normalise_name
 
 ENGLAND = "E92000001"
 
@@ -80,34 +81,6 @@ EXTRA_ALIASES: dict[str, str] = {
     "north northants": "940",
     "west northants": "941",
 }
-
-_LEADING = ("royal borough of ", "london borough of ", "metropolitan borough of ", "borough of ",
-            "city and county of ")
-_TRAILING = (" city of", " county of", " city council", " county council", " borough council",
-             " metropolitan borough council", " council", " borough", " pre lg", " unitary", " county")
-
-
-@lru_cache(maxsize=4096)
-def normalise_name(text: str) -> str:
-    """Fold an LA name or code to the alias key: lower case, '&' -> 'and', no punctuation.
-
-    'Bristol, City of' -> 'bristol'; 'Telford & Wrekin' -> 'telford and wrekin';
-    'St. Helens' -> 'st helens'; 'Bournemouth (Pre LG)' -> 'bournemouth'; '926' -> '926'.
-    """
-    t = text.lower().replace("&", " and ").replace("’", "'")
-    t = re.sub(r"[.,'()\-/:;]", " ", t)
-    t = " ".join(t.split())
-    changed = True
-    while changed:
-        changed = False
-        for lead in _LEADING:
-            if t.startswith(lead) and len(t) > len(lead):
-                t, changed = t[len(lead):], True
-        for trail in _TRAILING:
-            if t.endswith(trail) and len(t) > len(trail):
-                t, changed = t[: -len(trail)], True
-    return t.strip()
-
 
 def _split(cell: object) -> list[str]:
     return [p.strip() for p in str(cell).split(";") if p.strip()] if isinstance(cell, str) else []

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cscwatch.codes import resolve_la
+from cscwatch.identity import resolve_la
 from cscwatch.store import Store
 from cscwatch.warehouse.benchmark import MODELS, Context, la_series, measure_table
 from cscwatch.warehouse.sources import KEY_MEASURES

@@ -24,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cscwatch import __version__
-from cscwatch.cli_common import to_jsonable
+from cscwatch.output import to_jsonable
 from cscwatch.errors import CscwatchError, NotFound, UnknownLocalAuthority
 from cscwatch.store import Store
 from cscwatch.web import charts, pages

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from cscwatch.cli_common import to_jsonable
+from cscwatch.output import to_jsonable
 from cscwatch.errors import NotFound
 from cscwatch.web import charts, geo, pages
 from cscwatch.web.app import feature_ids, table_response, xlsx_bytes

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cscwatch.cli_common import (
+from cscwatch.cli.common import (
     parse_date_option,
     DbOption,
     FormatOption,

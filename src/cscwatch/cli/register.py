@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cscwatch.cli_common import friendly_errors
+from cscwatch.cli.common import friendly_errors
 
 reports_app = typer.Typer(help="Parse and ingest Ofsted LA children's services report files.", no_args_is_help=True)
 
@@ -46,6 +46,6 @@ def parse(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(reports_app, name="reports")
-    from cscwatch.register import cli_store
+    from cscwatch.cli import register_store as cli_store
 
     cli_store.register(app, reports_app)

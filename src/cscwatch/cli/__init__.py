@@ -1,10 +1,10 @@
 """The ``cscwatch`` command: a Typer app whose commands are thin wrappers over the Python API.
 
-Each capability package contributes its commands through ``<package>.cli.register(app)``.
+Each capability has a module here (``cscwatch.cli.<capability>``) whose ``register(app)`` adds its
+commands; the modules only parse options, call one API function and format the result.
 """
 from __future__ import annotations
 
-import importlib
 from typing import Annotated
 
 import typer
@@ -19,9 +19,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-#: Packages whose ``cli.register(app)`` adds commands, in the order they appear in ``--help``.
-COMMAND_PACKAGES = ("register", "warehouse", "risk", "web", "returns", "planner")
 
 
 def _version(value: bool) -> None:
@@ -39,18 +36,15 @@ def root(
     """cscwatch: early warning for local authority children's social care."""
 
 
-def _load_commands() -> None:
-    for package in COMMAND_PACKAGES:
-        try:
-            module = importlib.import_module(f"cscwatch.{package}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name in (f"cscwatch.{package}.cli", f"cscwatch.{package}"):
-                continue
-            raise
+def _add_commands() -> None:
+    """Each capability's commands, in the order they appear in ``--help``."""
+    from cscwatch.cli import register, risk, warehouse, web
+
+    for module in (register, warehouse, risk, web):
         module.register(app)
 
 
-_load_commands()
+_add_commands()
 
 
 def main() -> None:

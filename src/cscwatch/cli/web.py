@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cscwatch.cli_common import DbOption, err_console, friendly_errors, open_db
+from cscwatch.cli.common import DbOption, err_console, friendly_errors, open_db
 
 
 def serve(

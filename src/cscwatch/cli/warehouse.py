@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cscwatch.cli_common import DbOption, FormatOption, OutputFormat, dumps, emit_rows, err_console, \
+from cscwatch.cli.common import DbOption, FormatOption, OutputFormat, dumps, emit_rows, err_console, \
     friendly_errors, open_db
 
 

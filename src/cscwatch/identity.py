@@ -8,12 +8,41 @@ Unknown text raises :class:`UnknownLocalAuthority` with typo-tolerant suggestion
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from cscwatch.errors import StoreNotBuilt, UnknownLocalAuthority
 from cscwatch.store import Store
-from cscwatch.warehouse.la import normalise_name
+
+
+_LEADING = ("royal borough of ", "london borough of ", "metropolitan borough of ", "borough of ",
+            "city and county of ")
+_TRAILING = (" city of", " county of", " city council", " county council", " borough council",
+             " metropolitan borough council", " council", " borough", " pre lg", " unitary", " county")
+
+
+@lru_cache(maxsize=4096)
+def normalise_name(text: str) -> str:
+    """Fold an LA name or code to the alias key: lower case, '&' -> 'and', no punctuation.
+
+    'Bristol, City of' -> 'bristol'; 'Telford & Wrekin' -> 'telford and wrekin';
+    'St. Helens' -> 'st helens'; 'Bournemouth (Pre LG)' -> 'bournemouth'; '926' -> '926'.
+    """
+    t = text.lower().replace("&", " and ").replace("’", "'")
+    t = re.sub(r"[.,'()\-/:;]", " ", t)
+    t = " ".join(t.split())
+    changed = True
+    while changed:
+        changed = False
+        for lead in _LEADING:
+            if t.startswith(lead) and len(t) > len(lead):
+                t, changed = t[len(lead):], True
+        for trail in _TRAILING:
+            if t.endswith(trail) and len(t) > len(trail):
+                t, changed = t[: -len(trail)], True
+    return t.strip()
 
 
 def _pick(rows: list[dict[str, Any]], on: date | None) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cscwatch.cli_common import (
+from cscwatch.cli.common import (
     DbOption,
     FormatOption,
     OutputFormat,

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cscwatch.errors import CscwatchError
+from cscwatch.output import dumps, to_jsonable  # noqa: F401  (re-exported for commands)
 from cscwatch.store import Store
 
 console = Console()
@@ -62,22 +61,6 @@ def friendly_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def to_jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    return value
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(to_jsonable(value), indent=2, ensure_ascii=False)
 
 
 def emit_rows(rows: Sequence[dict[str, Any]], fmt: OutputFormat, *, title: str | None = None,

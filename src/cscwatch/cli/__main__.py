@@ -1,0 +1,4 @@
+"""``python -m cscwatch.cli``."""
+from cscwatch.cli import main
+
+main()
