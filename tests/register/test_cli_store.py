@@ -63,9 +63,14 @@ def test_successor_history_includes_predecessor(db):
 
 
 def test_unknown_la_suggests(db):
-    result = runner.invoke(app, ["inspections", "--la", "Mertonn", "--db", str(db)])
+    result = runner.invoke(app, ["inspections", "--la", "Mertonshire", "--db", str(db)])
     assert result.exit_code == 1
     assert "Merton" in result.output and "did you mean" in result.output
+
+
+def test_one_letter_typo_resolves(db):
+    rows = json.loads(run("inspections", "--la", "Mertonn", "--format", "json", "--db", str(db)).stdout)
+    assert {r["la_code_old"] for r in rows} == {"315"}
 
 
 def test_inspections_table_and_all(db):

@@ -184,8 +184,9 @@ def test_la_identity_and_resolver(built_store):
         assert resolve_la(built_store, text)["la_code_old"] == code, text
     from datetime import date
     assert resolve_la(built_store, "Dorset", on=date(2015, 1, 1))["la_code_old"] == "835"
+    assert resolve_la(built_store, "Norflok")["la_code_old"] == "926"      # one transposition is forgiven
     with pytest.raises(UnknownLocalAuthority, match="did you mean Norfolk"):
-        resolve_la(built_store, "Norflok")
+        resolve_la(built_store, "Norfolkshire")
     for row in read_bundled_csv(LOOKUPS["ofsted_names"][0]):        # every Ofsted spelling resolves
         resolve_la(built_store, row["name"])
     lineage = {(r["predecessor"], r["successor"]) for r in built_store.rows("SELECT * FROM la_lineage")}

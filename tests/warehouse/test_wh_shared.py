@@ -13,7 +13,7 @@ from cscwatch.warehouse.periods import normalise_period
 from cscwatch.warehouse.sources import LOOKUPS, SOURCES
 from cscwatch.warehouse.symbols import parse_cell
 
-COPIES = [(s.path, s.original) for s in SOURCES] + [(p, o) for k, (p, o, _) in LOOKUPS.items() if k != "ofsted_names"] \
+COPIES = [(s.path, s.original) for s in SOURCES] + [(p, o) for k, (p, o, _) in LOOKUPS.items() if k != "ofsted_names" and o is not None] \
     + [(p, o) for p, o, _, _ in GEO]
 
 

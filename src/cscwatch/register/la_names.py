@@ -1,6 +1,7 @@
 """Map a local authority name as a report prints it to the register's LA vocabulary and codes.
 
-The vocabulary is data-to-insight's provider lookup (bundled as ``data/lookups/d2i_provider_data_lookup.csv``):
+The vocabulary is data-to-insight's provider lookup (bundled as ``data/lookups/d2i_provider_data_lookup.csv``)
+plus the extra spellings of ``data/lookups/la_aliases.csv`` (shared with :mod:`cscwatch.identity`):
 ``local_authority_ons_name`` is the name, ``la_code`` the old 3-digit DfE code and ``la_code_new`` the
 current ONS code (blank for defunct LAs such as Northamptonshire, Cumbria and Poole).
 
@@ -20,7 +21,7 @@ from importlib import resources
 
 from cscwatch.errors import UnknownLocalAuthority
 
-__all__ = ["LocalAuthority", "match_la", "la_lookup", "name_key", "EXTRA_AUTHORITIES"]
+__all__ = ["LocalAuthority", "match_la", "la_lookup", "name_key"]
 
 
 @dataclass(frozen=True)
@@ -29,31 +30,6 @@ class LocalAuthority:
     code_old: str        # DfE 3-digit code
     code_new: str        # ONS code; "" for authorities abolished before the lookup was compiled
 
-
-#: Authorities a report can name that the bundled lookup lacks, with the spellings that reach them.
-#: Bournemouth (837) was merged into Bournemouth, Christchurch and Poole in April 2019; it gets a
-#: blank ONS code exactly like the lookup's own Poole (836) row. The lookup's single "Dorset" row is
-#: the post-2019 unitary (838), and a pre-2019 "Dorset County Council" report maps to it too: the
-#: lookup has no separate county row (DOMAIN.md section 3.4 lists the county as 835).
-EXTRA_AUTHORITIES: tuple[tuple[LocalAuthority, tuple[str, ...]], ...] = (
-    (LocalAuthority("Bournemouth", "837", ""), ("Bournemouth",)),
-)
-
-#: Extra spellings of names the lookup already has (key: local_authority_ons_name).
-EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
-    "City of London": ("Corporation of London", "City of London Corporation"),
-    "Durham": ("County Durham",),
-    "Kingston Upon Hull, City of": ("Hull City",),
-    "Herefordshire": ("County of Herefordshire", "Herefordshire, County of"),
-    "Southend-on-Sea": ("Southend",),
-    "York": ("City of York",),
-    "Newcastle upon Tyne": ("Newcastle",),
-    "East Riding of Yorkshire": ("East Riding",),
-    "Bournemouth, Christchurch and Poole": ("BCP Council",),
-    "Dorset": ("Dorset County",),
-    "Windsor and Maidenhead": ("Windsor & Maidenhead",),
-    "Richmond upon Thames": ("Richmond",),
-}
 
 _LEADING = {"the", "london", "royal", "metropolitan", "borough", "of", "city", "county", "council",
             "and", "district"}
@@ -70,19 +46,34 @@ def name_key(name: str) -> str:
     return " ".join(s.split())
 
 
+def _csv(name: str) -> list[dict[str, str]]:
+    src = resources.files("cscwatch") / "data" / "lookups" / name
+    with src.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 @lru_cache(maxsize=1)
 def la_lookup() -> dict[str, LocalAuthority]:
-    """Every known spelling (as :func:`name_key`) -> its authority."""
+    """Every known spelling (as :func:`name_key`) -> its authority.
+
+    The spellings come from the provider lookup and from ``la_aliases.csv``, the list of extra
+    spellings that :mod:`cscwatch.identity` reads too (one list for both). An alias naming an
+    authority the provider lookup lacks (pre-2019 Bournemouth, 837) adds that authority, with a
+    blank ONS code like the lookup's own defunct rows, before the lookup's spellings so that
+    'Bournemouth' never falls to BCP's alias list.
+    """
+    rows = _csv("d2i_provider_data_lookup.csv")
+    extra = _csv("la_aliases.csv")
     out: dict[str, LocalAuthority] = {}
-    for la, spellings in EXTRA_AUTHORITIES:  # first: "Bournemouth" must not fall to BCP's alias list
-        for s in spellings:
-            out[name_key(s)] = la
-    src = resources.files("cscwatch") / "data" / "lookups" / "d2i_provider_data_lookup.csv"
-    with src.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
+    by_code = {r["la_code"].strip(): r["local_authority_ons_name"].strip() for r in rows}
+    for a in extra:
+        if a["la_code_old"] not in by_code:
+            out[name_key(a["alias"])] = LocalAuthority(a["alias"].strip(), a["la_code_old"], "")
+    authorities: dict[str, LocalAuthority] = {}
     for row in rows:
         name = row["local_authority_ons_name"].strip()
         la = LocalAuthority(name, row["la_code"].strip(), row["la_code_new"].strip())
+        authorities[la.code_old] = la
         spellings = [name]
         aka = row.get("also_known_as", "").strip().strip("[]")
         if aka:  # a comma list whose items can hold commas themselves: keep the whole and the parts
@@ -95,9 +86,11 @@ def la_lookup() -> dict[str, LocalAuthority]:
             spellings += [m.group(1), f"{m.group(2)} of {m.group(1)}"]
         if name.endswith(" Borough"):  # "Bedford Borough" is printed "Bedford Borough Council" or "Bedford"
             spellings.append(name[: -len(" Borough")])
-        spellings += EXTRA_ALIASES.get(name, ())
-        for s in spellings:
-            out.setdefault(name_key(s), la)
+        for sp in spellings:
+            out.setdefault(name_key(sp), la)
+    for a in extra:
+        if a["la_code_old"] in authorities:
+            out.setdefault(name_key(a["alias"]), authorities[a["la_code_old"]])
     return out
 
 

@@ -7,7 +7,7 @@ whole; SLAC, CPI and TLAC judged parts of them), where "latest" goes by the insp
 (``basis='inspection'``, Ofsted's basis: its 31 March 2025 table includes inspections that
 started in March and were published in May) or by publication (``basis='publication'``: what
 the public could have read on the date). LAs that ceased to exist in a reorganisation drop out
-on the day their successors start (:data:`LA_VALIDITY`). It reproduces the 31 March 2025 figures
+on the day their successors start (:mod:`cscwatch.identity`, from ``la_lineage.csv``). It reproduces the 31 March 2025 figures
 exactly (n=153; 36/67/31/19; all four sub-judgements, see ``tests/register/test_national.py``).
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any, Literal
 
 from cscwatch.grades import GRADES, Grade
+from cscwatch.identity import bundled_directory
 from cscwatch.store import Store
 
 #: Frameworks whose overall effectiveness judges children's services as a whole.
@@ -25,22 +26,6 @@ OVERALL_FRAMEWORKS: tuple[str, ...] = ("SIF", "ILACS", "ILACS-2023", "ILACS-2026
 
 #: Sub-judgements reported in the as-at count (ILACS wording; SIF grades share the keys).
 AS_AT_SUB_JUDGEMENTS: tuple[str, ...] = ("leadership", "help_and_protection", "children_in_care", "care_leavers")
-
-#: Children's services authorities created or abolished by reorganisation (DOMAIN.md §3.4):
-#: la_code_old -> (first day, first day no longer existing); None = open-ended.
-LA_VALIDITY: dict[str, tuple[date | None, date | None]] = {
-    "835": (None, date(2019, 4, 1)),   # Dorset county
-    "836": (None, date(2019, 4, 1)),   # Poole
-    "837": (None, date(2019, 4, 1)),   # Bournemouth
-    "838": (date(2019, 4, 1), None),   # Dorset unitary
-    "839": (date(2019, 4, 1), None),   # Bournemouth, Christchurch and Poole
-    "928": (None, date(2021, 4, 1)),   # Northamptonshire
-    "940": (date(2021, 4, 1), None),   # North Northamptonshire
-    "941": (date(2021, 4, 1), None),   # West Northamptonshire
-    "909": (None, date(2023, 4, 1)),   # Cumbria
-    "942": (date(2023, 4, 1), None),   # Cumberland
-    "943": (date(2023, 4, 1), None),   # Westmorland and Furness
-}
 
 Basis = Literal["inspection", "publication"]
 GRADE_KEYS: tuple[str, ...] = tuple(g.value for g in GRADES)
@@ -67,9 +52,8 @@ class _Inspection:
 
 
 def la_exists(code: str, on: date) -> bool:
-    """Whether the children's services authority ``code`` existed on the day ``on``."""
-    start, end = LA_VALIDITY.get(code, (None, None))
-    return (start is None or start <= on) and (end is None or on < end)
+    """Whether the children's services authority ``code`` existed on the day ``on`` (``cscwatch.identity``)."""
+    return bundled_directory().exists(code, on)
 
 
 def _load(store: Store) -> list[_Inspection]:

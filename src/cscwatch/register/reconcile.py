@@ -44,16 +44,8 @@ from datetime import date
 from typing import Any
 
 from cscwatch.grades import Grade
+from cscwatch.identity import bundled_directory
 from cscwatch.store import Store
-
-#: Codes that name the same place before and after a reorganisation (DOMAIN.md §3.4).
-LINEAGE_GROUPS: tuple[frozenset[str], ...] = (
-    frozenset({"835", "838"}),          # Dorset county -> Dorset unitary (2019)
-    frozenset({"836", "837", "839"}),   # Poole, Bournemouth -> BCP (2019)
-    frozenset({"928", "940", "941"}),   # Northamptonshire -> North / West Northamptonshire (2021)
-    frozenset({"909", "942", "943"}),   # Cumbria -> Cumberland / Westmorland and Furness (2023)
-)
-_GROUP = {code: min(group) for group in LINEAGE_GROUPS for code in group}
 
 #: ``source_ref`` prefix of official datasets that are earlier editions of the latest one.
 EARLIER_EDITION_PREFIX = "in_year_"
@@ -117,8 +109,9 @@ def insert_rows(con: Any, table: str, columns: Sequence[str], rows: Sequence[Seq
 
 
 def la_group(code: str) -> str:
-    """The key under which an LA code matches its predecessors/successors."""
-    return _GROUP.get(code, code)
+    """The key under which an LA code matches its predecessors/successors (``cscwatch.identity``:
+    the parser maps a pre-2019 'Dorset' report to today's Dorset while official rows keep 835)."""
+    return bundled_directory().group(code)
 
 
 def framework_family(framework: str) -> str:

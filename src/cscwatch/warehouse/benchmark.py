@@ -30,10 +30,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from cscwatch.identity import ENGLAND
+
 from cscwatch.errors import NotFound, StoreNotBuilt
 from cscwatch.store import Store
 
-ENGLAND = "E92000001"
 MODELS = ("2025", "2021")
 MIN_NEIGHBOURS_FOR_FLAG = 4
 
@@ -183,6 +184,138 @@ def _series(store: Store, measure_id: str) -> list[dict[str, Any]]:
                       [measure_id])
 
 
+#: Authorities with fewer children than this (latest ONS estimate, aged 0-17) are shown but never
+#: ranked, banded or used for quartiles or colour scales: the City of London (~1,000 children) and
+#: the Isles of Scilly (~400) swing between 0% and 100% on a handful of children (a 0% re-referral
+#: rate would rank first; a 100% agency rate stretches every map).
+SMALL_AUTHORITY_CHILDREN = 5000
+
+#: Columns of the ``benchmark`` table and of each row ``benchmark_rows`` returns.
+BENCHMARK_COLUMNS = (
+    "la", "measure_id", "period", "period_end", "value", "status", "small", "rank", "n_ranked", "band",
+    "q1", "q2", "q3", "region_value", "england_value", "sn2021_mean", "sn2021_median", "sn2021_n",
+    "sn2025_mean", "sn2025_median", "sn2025_n", "change_1y", "change_3y", "flag_2021", "flag_2025",
+)
+
+
+def benchmark_sql(measure_filter: str = "") -> str:
+    """The one definition of every benchmark figure, as DuckDB SQL over ``observation``.
+
+    Used twice with the same text: materialised into the ``benchmark`` table when the warehouse is
+    built (every LA, measure and period), and run for one measure on a store that has no such rows
+    yet. ``measure_filter`` is a SQL condition on ``measure_id`` (parameters bound by the caller).
+    It implements the conventions of this module's docstring, which the pure functions above
+    state in Python (tests check that both agree).
+    """
+    where = f"WHERE {measure_filter}" if measure_filter else ""
+    return f"""
+    WITH m AS (SELECT measure_id, polarity, coalesce(no_quartile, false) AS no_quartile FROM measure),
+    o AS (SELECT la, period, period_end, measure_id, value, status FROM observation {where}),
+    pop AS (SELECT la, arg_max(value, period_end) AS children FROM observation
+            WHERE measure_id = 'population_0_17' AND value IS NOT NULL GROUP BY la),
+    base AS (
+        SELECT o.*, l.la_type, l.region_code, coalesce(pop.children < {SMALL_AUTHORITY_CHILDREN}, false) AS small,
+               m.polarity, CASE WHEN m.no_quartile THEN NULL ELSE m.polarity END AS band_polarity,
+               CASE m.polarity WHEN 'low' THEN 1.0 WHEN 'high' THEN -1.0 END AS sign
+        FROM o JOIN la l ON l.la_code_old = o.la JOIN m USING (measure_id) LEFT JOIN pop ON pop.la = o.la
+        WHERE o.value IS NOT NULL OR (coalesce(o.status, '') <> 'z'
+              AND (l.valid_from IS NULL OR l.valid_from <= o.period_end)
+              AND (l.valid_to IS NULL OR l.valid_to >= o.period_end))),
+    rankable AS (SELECT * FROM base WHERE value IS NOT NULL AND la_type IS DISTINCT FROM 'shared_service'
+                 AND NOT small),
+    q AS (SELECT measure_id, period_end, quantile_cont(value, 0.25) AS q1, quantile_cont(value, 0.5) AS q2,
+                 quantile_cont(value, 0.75) AS q3, count(*) AS n FROM rankable GROUP BY ALL),
+    rk AS (SELECT la, measure_id, period_end, rank() OVER (PARTITION BY measure_id, period_end ORDER BY sign * value)
+                  AS rank FROM rankable WHERE sign IS NOT NULL),
+    d1 AS (SELECT c.la, c.measure_id, c.period_end, c.value - p.value AS d
+           FROM o c JOIN o p ON p.la = c.la AND p.measure_id = c.measure_id
+                AND p.period_end = CAST(c.period_end - INTERVAL 1 YEAR AS DATE)
+           WHERE c.value IS NOT NULL AND p.value IS NOT NULL),
+    d3 AS (SELECT c.la, c.measure_id, c.period_end, c.value - p.value AS d
+           FROM o c JOIN o p ON p.la = c.la AND p.measure_id = c.measure_id
+                AND p.period_end = CAST(c.period_end - INTERVAL 3 YEAR AS DATE)
+           WHERE c.value IS NOT NULL AND p.value IS NOT NULL),
+    nb AS (SELECT b.la, b.measure_id, b.period_end, s.model, avg(v.value) AS mean, median(v.value) AS median,
+                  count(v.value) AS n
+           FROM base b JOIN stat_neighbour s ON s.la_code_old = b.la
+           LEFT JOIN o v ON v.la = s.neighbour AND v.measure_id = b.measure_id AND v.period_end = b.period_end
+           GROUP BY ALL),
+    fl AS (SELECT b.la, b.measure_id, b.period_end, s.model, count(n.d) AS k,
+                  quantile_cont(b.sign * n.d, 0.5) AS med,
+                  quantile_cont(b.sign * n.d, 0.75) - quantile_cont(b.sign * n.d, 0.25) AS iqr
+           FROM base b JOIN stat_neighbour s ON s.la_code_old = b.la
+           JOIN d1 n ON n.la = s.neighbour AND n.measure_id = b.measure_id AND n.period_end = b.period_end
+           WHERE b.sign IS NOT NULL GROUP BY ALL)
+    SELECT b.la, b.measure_id, b.period, b.period_end, b.value, b.status, b.small,
+           rk.rank, CASE WHEN b.sign IS NOT NULL THEN coalesce(q.n, 0) END AS n_ranked,
+           CASE WHEN b.band_polarity IS NULL OR rk.rank IS NULL THEN NULL
+                WHEN b.band_polarity = 'low' THEN CASE WHEN b.value <= q.q1 THEN 'A' WHEN b.value <= q.q2 THEN 'B'
+                                                       WHEN b.value <= q.q3 THEN 'C' ELSE 'D' END
+                ELSE CASE WHEN b.value >= q.q3 THEN 'A' WHEN b.value >= q.q2 THEN 'B'
+                          WHEN b.value >= q.q1 THEN 'C' ELSE 'D' END END AS band,
+           CASE WHEN b.band_polarity IS NOT NULL THEN q.q1 END AS q1,
+           CASE WHEN b.band_polarity IS NOT NULL THEN q.q2 END AS q2,
+           CASE WHEN b.band_polarity IS NOT NULL THEN q.q3 END AS q3,
+           rv.value AS region_value, ev.value AS england_value,
+           n21.mean AS sn2021_mean, n21.median AS sn2021_median, coalesce(n21.n, 0) AS sn2021_n,
+           n25.mean AS sn2025_mean, n25.median AS sn2025_median, coalesce(n25.n, 0) AS sn2025_n,
+           c1.d AS change_1y, c3.d AS change_3y,
+           {_flag_sql("f21")} AS flag_2021, {_flag_sql("f25")} AS flag_2025
+    FROM base b
+    LEFT JOIN rk USING (la, measure_id, period_end)
+    LEFT JOIN q USING (measure_id, period_end)
+    LEFT JOIN o rv ON rv.la = b.region_code AND rv.measure_id = b.measure_id AND rv.period_end = b.period_end
+    LEFT JOIN o ev ON ev.la = '{ENGLAND}' AND ev.measure_id = b.measure_id AND ev.period_end = b.period_end
+    LEFT JOIN nb n21 ON n21.la = b.la AND n21.measure_id = b.measure_id AND n21.period_end = b.period_end
+                     AND n21.model = '2021'
+    LEFT JOIN nb n25 ON n25.la = b.la AND n25.measure_id = b.measure_id AND n25.period_end = b.period_end
+                     AND n25.model = '2025'
+    LEFT JOIN d1 c1 ON c1.la = b.la AND c1.measure_id = b.measure_id AND c1.period_end = b.period_end
+    LEFT JOIN d3 c3 ON c3.la = b.la AND c3.measure_id = b.measure_id AND c3.period_end = b.period_end
+    LEFT JOIN fl f21 ON f21.la = b.la AND f21.measure_id = b.measure_id AND f21.period_end = b.period_end
+                     AND f21.model = '2021'
+    LEFT JOIN fl f25 ON f25.la = b.la AND f25.measure_id = b.measure_id AND f25.period_end = b.period_end
+                     AND f25.model = '2025'
+    """
+
+
+def _flag_sql(alias: str) -> str:
+    return (f"CASE WHEN b.sign IS NULL OR c1.d IS NULL OR coalesce({alias}.k, 0) < {MIN_NEIGHBOURS_FOR_FLAG} "
+            f"THEN NULL ELSE (b.sign * c1.d > 0 AND b.sign * c1.d - {alias}.med > {alias}.iqr) END")
+
+
+def precompute_benchmarks(con: Any) -> int:
+    """Materialise ``benchmark`` for every LA, measure and period (inside the caller's transaction)."""
+    con.execute("DELETE FROM benchmark")
+    con.execute(f"INSERT INTO benchmark ({', '.join(BENCHMARK_COLUMNS)}) SELECT {', '.join(BENCHMARK_COLUMNS)} "
+                f"FROM ({benchmark_sql()})")
+    return _count(con.execute("SELECT count(*) FROM benchmark"))
+
+
+def _count(cursor: Any) -> int:
+    rows = cursor.fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def benchmark_rows(store: Store, measure_id: str, period_end: date | None = None,
+                   la: str | None = None) -> list[dict[str, Any]]:
+    """Benchmark rows of one measure (optionally one period end and/or one LA), from the ``benchmark``
+    table when the warehouse build filled it, else computed now by the same SQL."""
+    cond, params = ["measure_id = ?"], [measure_id]
+    if period_end is not None:
+        cond.append("period_end = ?")
+        params.append(period_end)
+    if la is not None:
+        cond.append("la = ?")
+        params.append(la)
+    filled = store.scalar("SELECT count(*) > 0 FROM benchmark WHERE measure_id = ?", [measure_id]) \
+        if store.has_table("benchmark") else False
+    source = "benchmark" if filled else f"({benchmark_sql('measure_id = ?')})"
+    extra = [] if filled else [measure_id]
+    return store.rows(f"SELECT {', '.join(BENCHMARK_COLUMNS)} FROM {source} WHERE {' AND '.join(cond)}"
+                      " ORDER BY period_end, la", extra + params)
+
+
 class Context:
     """The small lookups every table needs (LAs, regions, neighbour lists), read once per request."""
 
@@ -197,108 +330,96 @@ def _r(x: float | None) -> float | None:
     return None if x is None else round(x, 6)
 
 
+def measure_periods(store: Store, measure_id: str) -> dict[str, date]:
+    """Every period of a measure -> its end date, oldest first."""
+    return {r["period"]: r["period_end"] for r in store.rows(
+        "SELECT period, max(period_end) AS period_end FROM observation WHERE measure_id = ? GROUP BY period"
+        " ORDER BY period_end", [measure_id])}
+
+
+def latest_period(store: Store, measure_id: str) -> str | None:
+    """The newest period in which some LA has a value (England-only periods do not count)."""
+    return store.scalar("SELECT arg_max(period, period_end) FROM observation WHERE measure_id = ? AND value IS NOT NULL"
+                        " AND la <> ?", [measure_id, ENGLAND])
+
+
 def measure_table(store: Store, measure_id: str, period: str | None = None,
                   comparator: str | Sequence[str] = "2025", *, context: Context | None = None) -> dict[str, Any]:
     """Every LA's value for a measure and period with rank, band, comparators, changes and flags.
 
     ``comparator`` is a statistical-neighbour model (``'2025'``, ``'2021'``) or a list of LA names
     or codes forming a peer group (each LA is compared with the group minus itself). Both models'
-    neighbour mean and median are always included as ``sn2025_*`` and ``sn2021_*``.
+    neighbour mean and median are always included as ``sn2025_*`` and ``sn2021_*``. Very small
+    authorities (``small``) are listed with their value but no rank or band.
     """
     if isinstance(comparator, str) and comparator.lower().removeprefix("sn") in MODELS:
         comparator = comparator.lower().removeprefix("sn")
     m = get_measure(store, measure_id)
-    obs = _series(store, measure_id)
-    periods: dict[str, date] = {}
-    for o in obs:
-        periods[o["period"]] = o["period_end"]
+    periods = measure_periods(store, measure_id)
     if not periods:
         raise NotFound(f"measure {measure_id!r} has no observations")
-    if period is None:
-        with_values = {o["period"] for o in obs if o["value"] is not None and o["la"] != ENGLAND}
-        period = max(with_values or periods, key=lambda p: periods[p])
+    period = period or latest_period(store, measure_id) or list(periods)[-1]
     if period not in periods:
-        raise NotFound(f"measure {measure_id!r} has no period {period!r}; periods: "
-                       f"{', '.join(sorted(periods, key=lambda p: periods[p]))}")
+        raise NotFound(f"measure {measure_id!r} has no period {period!r}; periods: {', '.join(periods)}")
     end = periods[period]
-    by_end: dict[date, dict[str, float | None]] = {}
-    status: dict[str, str | None] = {}
-    for o in obs:
-        by_end.setdefault(o["period_end"], {})[o["la"]] = o["value"]
-        if o["period"] == period:
-            status[o["la"]] = o["status"]
-    current = by_end.get(end, {})
     ctx = context or Context(store)
     las, regions = ctx.las, ctx.regions
-
-    def exists(code: str) -> bool:
-        r = las[code]
-        if current.get(code) is not None:
-            return True
-        if status.get(code) == "z":
-            return False
-        return (r["valid_from"] is None or r["valid_from"] <= end) and (r["valid_to"] is None or r["valid_to"] >= end)
-
-    # shared-service units ('940 / 941') are listed but not ranked: LAIT repeats their figure
-    # on each member, so ranking both would count one service two or three times
-    la_values = {k: v for k, v in current.items() if k in las and exists(k)}
-    ranked = {k: v for k, v in la_values.items() if las[k]["la_type"] != "shared_service"}
-    polarity = m["polarity"] if not m.get("no_quartile") else None
-    ranks = rank(ranked, m["polarity"])
-    q = quartiles(ranked.values()) if polarity else None
-    prev1 = by_end.get(years_earlier(end, 1), {})
-    prev3 = by_end.get(years_earlier(end, 3), {})
-    ch1 = {k: change(v, prev1.get(k)) for k, v in la_values.items()}
-    ch3 = {k: change(v, prev3.get(k)) for k, v in la_values.items()}
-    sn = ctx.sn
+    bench = [b for b in benchmark_rows(store, measure_id, end) if b["la"] in las]
     peer_codes: list[str] | None = None
     if not isinstance(comparator, str) or comparator not in MODELS:
         from cscwatch.identity import resolve_la
 
         names = comparator.split(",") if isinstance(comparator, str) else list(comparator)
-        peer_codes = [resolve_la(store, n.strip())["la_code_old"] for n in names if n.strip()]
+        peer_codes = list(dict.fromkeys(resolve_la(store, n.strip())["la_code_old"] for n in names if n.strip()))
+        current, prev1 = _values_at(store, measure_id, end), _values_at(store, measure_id, years_earlier(end, 1))
     rows = []
-    for code, value in la_values.items():
-        info = las[code]
+    for b in bench:
+        info = las[b["la"]]
         row: dict[str, Any] = {
-            "la_code_old": code, "la_code_new": info["la_code_new"], "la_name": info["la_name"],
+            "la_code_old": b["la"], "la_code_new": info["la_code_new"], "la_name": info["la_name"],
             "region_code": info["region_code"], "region_name": info["region_name"],
-            "value": value, "status": status.get(code), "rank": ranks.get(code),
-            "band": band_of(value, q, polarity) if code in ranked else None,
-            "region_value": current.get(info["region_code"]) if info["region_code"] else None,
-            "england_value": current.get(ENGLAND),
+            "value": b["value"], "status": b["status"], "small": b["small"], "rank": b["rank"], "band": b["band"],
+            "region_value": b["region_value"], "england_value": b["england_value"],
         }
         for model in MODELS:
-            stats = peer_stats(current, sn[model].get(code, ()))
-            row[f"sn{model}_mean"], row[f"sn{model}_median"], row[f"sn{model}_n"] = \
-                _r(stats["mean"]), _r(stats["median"]), stats["n"]
+            row[f"sn{model}_mean"], row[f"sn{model}_median"] = _r(b[f"sn{model}_mean"]), _r(b[f"sn{model}_median"])
+            row[f"sn{model}_n"] = b[f"sn{model}_n"]
+        row["change_1y"], row["change_3y"] = _r(b["change_1y"]), _r(b["change_3y"])
         if peer_codes is not None:
-            stats = peer_stats(current, [p for p in peer_codes if p != code])
+            others = [p for p in peer_codes if p != b["la"]]
+            stats = peer_stats(current, others)
             row["sn_mean"], row["sn_median"], row["sn_n"] = _r(stats["mean"]), _r(stats["median"]), stats["n"]
-            peers_for_flag = [p for p in peer_codes if p != code]
+            row["flag"] = adverse_move_flag(b["change_1y"], [change(current.get(p), prev1.get(p)) for p in others],
+                                            m["polarity"])
         else:
             row["sn_mean"], row["sn_median"], row["sn_n"] = \
                 row[f"sn{comparator}_mean"], row[f"sn{comparator}_median"], row[f"sn{comparator}_n"]
-            peers_for_flag = sn[comparator].get(code, [])
-        row["change_1y"], row["change_3y"] = _r(ch1.get(code)), _r(ch3.get(code))
-        row["flag"] = adverse_move_flag(ch1.get(code), [change(current.get(p), prev1.get(p))
-                                                         for p in peers_for_flag], m["polarity"])
+            row["flag"] = b[f"flag_{comparator}"]
         rows.append(row)
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["la_name"]))
-    region_rows = [{"region_code": c, "region_name": regions[c]["region_name"], "value": current.get(c),
-                    "status": status.get(c)} for c in regions if c != ENGLAND and c in current]
+    area = {r["la"]: r for r in store.rows("SELECT la, value, status FROM observation WHERE measure_id = ? AND "
+                                           "period_end = ? AND la NOT IN (SELECT la_code_old FROM la)",
+                                           [measure_id, end])}
+    region_rows = [{"region_code": c, "region_name": regions[c]["region_name"], "value": area[c]["value"],
+                    "status": area[c]["status"]} for c in regions if c != ENGLAND and c in area]
+    q = next(([b["q1"], b["q2"], b["q3"]] for b in bench if b["q1"] is not None), None)
     return {
         "measure": m,
         "period": period,
         "period_end": end,
-        "periods": sorted(periods, key=lambda p: periods[p]),
+        "periods": list(periods),
         "comparator": comparator if peer_codes is None else peer_codes,
-        "england": current.get(ENGLAND),
+        "england": area.get(ENGLAND, {}).get("value"),
         "regions": region_rows,
-        "quartiles": list(q) if q else None,
-        "n_ranked": sum(1 for r in ranks.values() if r is not None),
+        "quartiles": q,
+        "n_ranked": sum(1 for r in rows if r["rank"] is not None),
         "rows": rows,
     }
+
+
+def _values_at(store: Store, measure_id: str, end: date) -> dict[str, float | None]:
+    return {r["la"]: r["value"] for r in store.rows(
+        "SELECT la, value FROM observation WHERE measure_id = ? AND period_end = ?", [measure_id, end])}
 
 
 def _population_period(period_end: date) -> str:

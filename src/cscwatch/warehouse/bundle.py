@@ -89,7 +89,7 @@ def bundle(shared: Path) -> list[dict[str, str]]:
     items = [(s.path, s.original, s.publication, s.transform) for s in SOURCES]
     items += [(p, o, pub, "derived: distinct (name, code) pairs from the Ofsted files" if k == "ofsted_names"
                else ("gzip of the original" if p.endswith(".gz") else "byte copy"))
-              for k, (p, o, pub) in LOOKUPS.items()]
+              for k, (p, o, pub) in LOOKUPS.items() if o is not None]
     items += list(GEO)
     for rel, original, publication, transform in items:
         target = DATA_DIR / rel

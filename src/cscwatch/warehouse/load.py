@@ -23,10 +23,11 @@ from pathlib import Path
 import pandas as pd
 
 from cscwatch.errors import SourceFormatError
+from cscwatch.identity import ENGLAND, LAIT_AREAS, identity_tables, write_identity
 from cscwatch.store import Store
 from cscwatch.warehouse import publication
+from cscwatch.warehouse.benchmark import precompute_benchmarks
 from cscwatch.warehouse.bundle import sha256
-from cscwatch.warehouse.la import ENGLAND, LAIT_AREAS, build_la_tables
 from cscwatch.warehouse.periods import LAIT_YEAR_TYPES, VINTAGE_RANK, normalise_period
 from cscwatch.warehouse.sources import LAIT_IDS, LOOKUPS, MEASURES, SOURCES, Source, all_columns
 from cscwatch.warehouse.symbols import numeric_sql, status_sql, value_sql
@@ -34,10 +35,10 @@ from cscwatch.warehouse.symbols import numeric_sql, status_sql, value_sql
 Progress = Callable[[str], None]
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-WAREHOUSE_TABLES = ("observation", "release", "measure", "stat_neighbour", "la_alias", "la_lineage", "la_group",
+WAREHOUSE_TABLES = ("benchmark", "observation", "release", "measure", "stat_neighbour", "la_alias", "la_lineage", "la_group",
                     "region", "la", "load_issue", "source_file")
 #: the code that decides what gets stored: a change to any of these reloads on the next build
-LOADER_MODULES = ("load.py", "sources.py", "la.py", "periods.py", "symbols.py", "publication.py", "schema.py")
+LOADER_MODULES = ("load.py", "sources.py", "benchmark.py", "la.py", "periods.py", "symbols.py", "publication.py", "schema.py")
 
 
 def loader_version() -> str:
@@ -104,7 +105,7 @@ def load_warehouse(store: Store, data_dir: Path | None = None, progress: Progres
         for table in WAREHOUSE_TABLES:
             con.execute(f"DELETE FROM {table}" + (" WHERE source_id NOT LIKE 'build:%'" if table == "source_file" else ""))
         say("warehouse: local authorities, aliases and lineage")
-        _load_la(con, files)
+        _load_la(con, data_dir)
         _load_neighbours(con, files["stat_neighbours"])
         con.execute("CREATE OR REPLACE TEMP TABLE staged (la TEXT, period TEXT, period_end DATE, measure_id TEXT,"
                     " value DOUBLE, status TEXT, source_id TEXT, precedence INTEGER, vintage INTEGER, row_no BIGINT)")
@@ -130,6 +131,8 @@ def load_warehouse(store: Store, data_dir: Path | None = None, progress: Progres
         con.execute("INSERT INTO release SELECT DISTINCT ON (source_id, period) * FROM staged_release"
                     " WHERE (source_id, period) IN (SELECT DISTINCT source_id, period FROM observation)")
         _load_measures(con, ctx.lait)
+        say("warehouse: benchmarks (ranks, bands, neighbours, changes, flags)")
+        precompute_benchmarks(con)
         _check_orphans(con)
         now = datetime.now()
         for key, path in files.items():
@@ -190,10 +193,8 @@ def _insert_df(con, table: str, df: pd.DataFrame) -> None:
     con.unregister("_df")
 
 
-def _load_la(con, files: dict[str, Path]) -> None:
-    tables = build_la_tables({k: files[k] for k in LOOKUPS})
-    for name in ("la", "la_alias", "la_lineage", "la_group", "region"):
-        _insert_df(con, name, tables[name])
+def _load_la(con, data_dir: Path) -> None:
+    write_identity(con, identity_tables(data_dir))
 
 
 def _load_neighbours(con, path: Path) -> None:

@@ -97,4 +97,34 @@ MIGRATIONS: list[str] = [
         message   TEXT NOT NULL
     );
     """,
+    # 2: benchmark figures computed once at build time (cscwatch.warehouse.benchmark.benchmark_sql)
+    """
+    CREATE TABLE benchmark (
+        la            TEXT NOT NULL,
+        measure_id    TEXT NOT NULL,
+        period        TEXT NOT NULL,
+        period_end    DATE NOT NULL,
+        value         DOUBLE,
+        status        TEXT,
+        small         BOOLEAN NOT NULL,  -- fewer than 5,000 children: shown, never ranked or banded
+        rank          INTEGER,           -- 1 = best for the polarity; NULL for context measures
+        n_ranked      INTEGER,
+        band          TEXT,              -- LAIT quartile band A (best) .. D
+        q1            DOUBLE,
+        q2            DOUBLE,
+        q3            DOUBLE,
+        region_value  DOUBLE,
+        england_value DOUBLE,
+        sn2021_mean   DOUBLE,
+        sn2021_median DOUBLE,
+        sn2021_n      INTEGER,
+        sn2025_mean   DOUBLE,
+        sn2025_median DOUBLE,
+        sn2025_n      INTEGER,
+        change_1y     DOUBLE,
+        change_3y     DOUBLE,
+        flag_2021     BOOLEAN,           -- adverse move against the 2021 neighbours
+        flag_2025     BOOLEAN
+    );
+    """,
 ]

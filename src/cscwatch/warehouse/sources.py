@@ -127,6 +127,20 @@ SOURCES: tuple[Source, ...] = (
                                       "aged under 16 years"),
                         ("placement_stability", "Living with the same carer for at least 2 years")))),
            ignore=("cla_group", "placement_stability", "children_count")),
+    Source("cla_care_leavers_activity", "warehouse/cla_care_leavers_activity.csv.gz", "ees", "cla", CLA_PUB,
+           "cla/la_care_leavers_activity.csv",
+           picks=tuple(Pick("care_leaver_percent", mid, (("care_leaver_age", age),
+                                                         ("breakdown", "Total in education, employment or training")))
+                       for age, mid in (("17 to 18 years", "care_leavers_eet_17_18_pct"),
+                                        ("19 to 21 years", "care_leavers_eet_pct"))),
+           ignore=("care_leaver_age", "breakdown", "care_leaver_count")),
+    Source("cla_care_leavers_accommodation", "warehouse/cla_care_leavers_accommodation.csv.gz", "ees", "cla",
+           CLA_PUB, "cla/la_care_leavers_accommodation_suitability.csv",
+           picks=tuple(Pick("care_leaver_percent", mid, (("care_leaver_age", age),
+                                                         ("breakdown", "Accommodation considered suitable")))
+                       for age, mid in (("17 to 18 years", "care_leavers_suitable_accommodation_17_18_pct"),
+                                        ("19 to 21 years", "care_leavers_suitable_accommodation_pct"))),
+           ignore=("care_leaver_age", "breakdown", "care_leaver_count")),
     Source("csww", "warehouse/csww_indicators.csv.gz", "ees", "workforce", CSWW_PUB,
            "workforce/csww_indicators_2017_to_2025.csv", period_type="snapshot_september",
            picks=(Pick("inpost_fte", "sw_fte"), Pick("turnover_rate_fte", "sw_turnover_rate"),
@@ -172,8 +186,8 @@ SOURCES: tuple[Source, ...] = (
 )
 
 #: Lookups (loaded by la.py; listed here so the manifest and the no-op check cover them).
-LOOKUPS: dict[str, tuple[str, str, str]] = {
-    # key: (bundled path, original path, publication)
+LOOKUPS: dict[str, tuple[str, str | None, str]] = {
+    # key: (bundled path, original path in ../shared/data or None for cscwatch's own files, publication)
     "lait_dictionary": ("warehouse/lait_data_dictionary.csv.gz", "lait/lait_data_dictionary.csv",
                         "DfE LAIT data dictionary"),
     "la_code_history": ("warehouse/la_code_history.csv.gz", "lookups/la_code_history_from_ees_files.csv",
@@ -188,6 +202,8 @@ LOOKUPS: dict[str, tuple[str, str, str]] = {
                   "ONS Open Geography: LTLA to UTLA (April 2023) lookup in England and Wales"),
     "lad2011_population": ("warehouse/ruc2011_lad2011.csv", "lookups/ruc2011_classification_lad2011.csv",
                            "Defra/ONS 2011 Rural-Urban Classification of LA districts (2011 populations)"),
+    "la_aliases": ("lookups/la_aliases.csv", None, "cscwatch: LA spellings no source carries ('Hull', 'BCP Council')"),
+    "la_lineage": ("lookups/la_lineage.csv", None, "cscwatch: who went where in each reorganisation"),
     "ofsted_names": ("warehouse/ofsted_la_names.csv", "ofsted/ofsted_la_inspection_events_2009_2025.csv",
                      "Ofsted LA inspection outcomes: LA name spellings with codes"),
 }
@@ -318,12 +334,18 @@ MEASURES: tuple[Measure, ...] = (
             source_publication=LAIT_PUB),
     Measure("cla_placed_over_20_miles_pct", "Children looked after placed more than 20 miles away (%)", "%", _CLA,
             "low", "Children looked after placed more than 20 miles from home (LAIT).", source_publication=LAIT_PUB),
-    Measure("care_leavers_eet_pct", "Care leavers in education, employment or training (%)", "%", _CLA, "high",
-            "Care leavers aged 19-21 in education, employment or training (LAIT CareLeaverEET).",
-            source_publication=LAIT_PUB),
-    Measure("care_leavers_suitable_accommodation_pct", "Care leavers in suitable accommodation (%)", "%", _CLA,
-            "high", "Care leavers aged 19-21 in suitable accommodation (LAIT CareLeaverAcc).",
-            source_publication=LAIT_PUB),
+    Measure("care_leavers_eet_17_18_pct", "Care leavers aged 17-18 in education, employment or training (%)", "%",
+            _CLA, "high", "Care leavers aged 17 or 18 in education, employment or training around their birthday "
+            "(SSDA903 OC3).", source_publication=CLA_PUB),
+    Measure("care_leavers_eet_pct", "Care leavers aged 19-21 in education, employment or training (%)", "%", _CLA,
+            "high", "Care leavers aged 19-21 in education, employment or training around their birthday "
+            "(EES from 2021; LAIT CareLeaverEET before).", source_publication=CLA_PUB),
+    Measure("care_leavers_suitable_accommodation_17_18_pct", "Care leavers aged 17-18 in suitable accommodation (%)",
+            "%", _CLA, "high", "Care leavers aged 17 or 18 whose accommodation is considered suitable (SSDA903 OC3).",
+            source_publication=CLA_PUB),
+    Measure("care_leavers_suitable_accommodation_pct", "Care leavers aged 19-21 in suitable accommodation (%)", "%",
+            _CLA, "high", "Care leavers aged 19-21 whose accommodation is considered suitable (EES from 2021; LAIT "
+            "CareLeaverAcc before).", source_publication=CLA_PUB),
     Measure("care_leavers_not_in_touch_pct", "Care leavers the LA is not in touch with (%)", "%", _CLA, "low",
             "Care leavers aged 19-21 with whom the LA is not in touch (LAIT).", source_publication=LAIT_PUB),
     Measure("sw_fte", "Children and family social workers (FTE)", "FTE", _WF, None,
@@ -399,12 +421,22 @@ MEASURES: tuple[Measure, ...] = (
 )
 
 #: Measures the risk model needs (docs/measures.md lists them first).
+#: The key measures every view shows for an LA (CLI profile, LA page, API, workbook): the DOMAIN.md §2.3
+#: early-warning indicators in the order a practitioner reads a child's journey, then context.
 KEY_MEASURES = (
-    "cin_rereferral_pct", "cin_assessment_45d_pct", "cpp_subsequent_pct", "cpp_2yrs_plus_pct", "cin_rate_per_10k",
-    "cpp_rate_per_10k", "cla_rate_per_10k", "cla_3plus_placements_pct", "cla_long_term_stability_pct",
-    "care_leavers_eet_pct", "care_leavers_suitable_accommodation_pct", "sw_agency_rate", "sw_vacancy_rate",
-    "sw_turnover_rate", "sw_caseload", "csc_spend_per_child_gbp", "population_0_17", "imd_2019_avg_score",
-    "imd_2025_avg_score", "s47_rate_per_10k", "referral_rate_per_10k",
+    # the front door
+    "referral_rate_per_10k", "cin_rereferral_pct", "cin_assessment_45d_pct", "cin_rate_per_10k",
+    # child protection
+    "s47_rate_per_10k", "icpc_15days_pct", "cpp_rate_per_10k", "cpp_subsequent_pct", "cpp_2yrs_plus_pct",
+    # children in care
+    "cla_rate_per_10k", "cla_3plus_placements_pct", "cla_long_term_stability_pct",
+    # care leavers
+    "care_leavers_eet_17_18_pct", "care_leavers_eet_pct", "care_leavers_suitable_accommodation_17_18_pct",
+    "care_leavers_suitable_accommodation_pct",
+    # the workforce
+    "sw_agency_rate", "sw_vacancy_rate", "sw_turnover_rate", "sw_caseload",
+    # spend and context
+    "csc_spend_per_child_gbp", "population_0_17", "imd_2025_avg_score",
 )
 
 
