@@ -1,9 +1,16 @@
-"""``cscwatch build``: the register and the warehouse from the bundled data, in one go.
+"""``cscwatch build``: the register and the warehouse from the bundled data, all or nothing.
 
-Order: the official Ofsted history (``register.official.load_official``), report folders given
-with ``reports`` (``register.load.ingest_reports``), then the warehouse loaders. Every step is
-idempotent; a rebuild whose bundled files are unchanged skips the loads (SHA-256 compared with
-``source_file``), so it costs well under a second.
+Order: check every bundled file against ``MANIFEST.csv``; LA identity (``cscwatch.identity``);
+the official Ofsted history (``register.official.load_official``); report folders given with
+``reports`` (``register.load.ingest_reports``); the warehouse (``warehouse.load.load_warehouse``).
+Any failed part raises :class:`~cscwatch.errors.BuildFailed`: run inside
+:func:`cscwatch.store.updating` (as the CLI does) the store a user had stays exactly as it was.
+Files in a report folder that are not reports are a batch matter, not a failure: each gets its
+ledger row with the reason and the rest go in.
+
+Every step is idempotent and skips itself when its inputs are unchanged (SHA-256 compared with
+``source_file``); :func:`up_to_date` answers the same question without writing, so a no-op
+rebuild never copies the store.
 """
 from __future__ import annotations
 
@@ -15,8 +22,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cscwatch import identity, manifest
+from cscwatch.errors import BuildFailed, CscwatchError
 from cscwatch.store import Store
-from cscwatch.warehouse.load import DATA_DIR, LoadSummary, load_warehouse
+from cscwatch.warehouse.load import DATA_DIR, LoadSummary, fingerprint as warehouse_fingerprint, is_current, \
+    load_warehouse
 
 Progress = Callable[[str], None]
 REGISTER_KEY = "build:register_official"
@@ -24,27 +34,32 @@ REGISTER_KEY = "build:register_official"
 
 @dataclass
 class BuildSummary:
+    identity_written: bool = False
     register_rows: int | None = None          # official rows loaded; None when skipped (unchanged)
     register_skipped: bool = False
     reports: dict[str, Any] | None = None
     warehouse: LoadSummary = field(default_factory=LoadSummary)
-    errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        """Always true for a summary that was returned: a failed build raises instead."""
+        return True
+
+    @property
+    def errors(self) -> list[str]:
+        return []
 
     def as_dict(self) -> dict[str, Any]:
-        return {"register_rows": self.register_rows, "register_skipped": self.register_skipped,
-                "reports": self.reports, "warehouse": self.warehouse.as_dict(), "errors": self.errors,
-                "seconds": round(self.seconds, 3)}
+        return {"identity_written": self.identity_written, "register_rows": self.register_rows,
+                "register_skipped": self.register_skipped, "reports": self.reports,
+                "warehouse": self.warehouse.as_dict(), "seconds": round(self.seconds, 3)}
 
 
-def _register_fingerprint() -> str:
+def register_fingerprint(data_dir: Path = DATA_DIR) -> str:
     """SHA-256 over the register's bundled Ofsted files (names and contents)."""
     h = hashlib.sha256()
-    folder = DATA_DIR / "ofsted"
+    folder = data_dir / "ofsted"
     for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
         if path.is_file():
             h.update(path.relative_to(folder).as_posix().encode())
@@ -52,47 +67,95 @@ def _register_fingerprint() -> str:
     return h.hexdigest()
 
 
-def _load_register(store: Store, say: Progress, summary: BuildSummary, force: bool) -> None:
-    try:
-        from cscwatch.register.official import load_official
-    except ImportError as exc:          # the register package is developed alongside
-        summary.errors.append(f"register: official loader unavailable ({exc})")
-        return
-    digest = _register_fingerprint()
-    recorded = store.scalar("SELECT sha256 FROM source_file WHERE source_id = ?", [REGISTER_KEY]) \
+def _recorded(store: Store, key: str) -> str | None:
+    return store.scalar("SELECT sha256 FROM source_file WHERE source_id = ?", [key]) \
         if store.has_table("source_file") else None
-    if not force and recorded == digest and store.has_table("inspection") \
-            and store.scalar("SELECT count(*) FROM inspection"):
+
+
+def _register_current(store: Store, data_dir: Path) -> bool:
+    return _recorded(store, REGISTER_KEY) == register_fingerprint(data_dir) and bool(
+        store.has_table("inspection") and store.scalar("SELECT count(*) FROM inspection"))
+
+
+def _load_register(store: Store, data_dir: Path, say: Progress, summary: BuildSummary, force: bool) -> None:
+    from cscwatch.register.official import load_official
+
+    if not force and _register_current(store, data_dir):
         summary.register_skipped = True
         say("register: bundled Ofsted files unchanged, nothing to do")
         return
     say("register: official Ofsted inspection history")
-    summary.register_rows = load_official(store)
+    summary.register_rows = load_official(store, data_dir / "ofsted")
     with store.transaction() as con:
         con.execute("DELETE FROM source_file WHERE source_id = ?", [REGISTER_KEY])
         con.execute("INSERT INTO source_file VALUES (?, 'ofsted/', ?, ?, ?, 'loaded', NULL)",
-                    [REGISTER_KEY, digest, datetime.now(), summary.register_rows])
+                    [REGISTER_KEY, register_fingerprint(data_dir), datetime.now(), summary.register_rows])
+
+
+def _report_paths(reports: Iterable[str | Path] | None) -> list[Path]:
+    paths = [Path(p) for p in (reports or [])]
+    for p in paths:
+        if not p.exists():
+            raise BuildFailed(f"{p}: no such report file or folder")
+    return paths
+
+
+def _ingest(store: Store, paths: list[Path], say: Progress, summary: BuildSummary) -> None:
+    from cscwatch.register.load import ingest_reports
+
+    say("register: ingesting reports")
+
+    def report_progress(done: int, total: int, file: str) -> None:
+        if done == total or done % 25 == 0:
+            say(f"register: {done}/{total} report files")
+
+    summary.reports = ingest_reports(store, paths, progress=report_progress).as_dict()
 
 
 def build_all(store: Store, reports: Iterable[str | Path] | None = None, progress: Progress | None = None,
-              *, force: bool = False) -> BuildSummary:
-    """Build register + warehouse from the bundled data (and ``reports`` folders, if given)."""
+              *, force: bool = False, data_dir: Path | None = None) -> BuildSummary:
+    """Build identity, register and warehouse from the bundled data (and ``reports`` folders).
+
+    ``data_dir`` is another copy of the bundled data folder (default: the package's). Raises
+    :class:`BuildFailed` (or the typed error of the part that failed) when any part fails.
+    """
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
+    folder = Path(data_dir) if data_dir is not None else DATA_DIR
+    paths = _report_paths(reports)
     summary = BuildSummary()
-    _load_register(store, say, summary, force)
-    if reports:
-        from cscwatch.register.load import ingest_reports
-
-        say("register: ingesting reports")
-
-        def report_progress(done: int, total: int, file: str) -> None:
-            if done == total or done % 25 == 0:
-                say(f"register: {done}/{total} report files")
-
-        result = ingest_reports(store, list(reports), progress=report_progress)
-        summary.reports = result.as_dict()
-    summary.warehouse = load_warehouse(store, progress=say, force=force)
-    summary.errors += summary.warehouse.errors
+    say("checking the bundled data against MANIFEST.csv")
+    manifest.verify(folder)
+    say("identity: local authorities, names, codes and reorganisations")
+    summary.identity_written = identity.load_identity(store, folder, force=force)
+    _load_register(store, folder, say, summary, force)
+    if paths:
+        _ingest(store, paths, say, summary)
+    summary.warehouse = load_warehouse(store, folder, progress=say, force=force)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def up_to_date(store: Store, reports: Iterable[str | Path] | None = None, *, data_dir: Path | None = None) -> bool:
+    """Whether :func:`build_all` would change nothing (read-only: safe on a store being served)."""
+    from cscwatch.register.load import find_report_files, file_sha256
+
+    folder = Path(data_dir) if data_dir is not None else DATA_DIR
+    paths = _report_paths(reports)
+    try:
+        if _recorded(store, identity.FINGERPRINT_KEY) != identity.fingerprint(folder):
+            return False
+        if not _register_current(store, folder) or not is_current(store, warehouse_fingerprint(folder)):
+            return False
+    except (OSError, CscwatchError):
+        return False                     # let the real build say what is wrong
+    if not paths:
+        return True
+    ledger = dict(store.con.execute("SELECT path, sha256 FROM report_file").fetchall())
+    for path, _display in find_report_files(paths):
+        try:
+            if ledger.get(str(path)) != file_sha256(path):
+                return False
+        except OSError:
+            return False
+    return True

@@ -62,3 +62,19 @@ class NotFound(CscwatchError):
 
 class StoreNotBuilt(CscwatchError):
     """The store lacks the tables a command needs; the message says which command builds them."""
+
+
+class StoreBusy(CscwatchError):
+    """Another process is updating the store; names its PID so the user knows whom to wait for."""
+
+
+class StoreUnreadable(CscwatchError):
+    """The store path holds something DuckDB cannot open (not a store, damaged, a folder)."""
+
+
+class BuildFailed(CscwatchError):
+    """A part of a build failed; nothing of that build is kept. ``errors`` lists every problem found."""
+
+    def __init__(self, message: str, errors: list[str] | None = None):
+        self.errors = errors or [message]
+        super().__init__(message)

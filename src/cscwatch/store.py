@@ -1,5 +1,10 @@
 """The DuckDB store: one embedded file, schema created and migrated by the code.
 
+Readers and writers never meet: ``cscwatch serve`` opens the file read-only, and every command that
+writes goes through :func:`updating`, which takes the writer lock, copies the store, writes the
+copy and swaps it in with one atomic rename only when everything succeeded. A failed or killed
+update leaves the store exactly as it was; the dashboard notices the new file and reopens it.
+
 Each capability package owns its tables in a ``schema`` module holding an append-only list
 ``MIGRATIONS`` of SQL scripts; a script's position in the list is its version. ``Store.migrate``
 applies the pending scripts of every package, each in its own transaction, and records them in
@@ -7,8 +12,12 @@ applies the pending scripts of every package, each in its own transaction, and r
 """
 from __future__ import annotations
 
+import errno
+import fcntl
 import importlib
 import os
+import shutil
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -54,7 +63,7 @@ class Store:
 
             raise StoreNotBuilt(f"{self.path}: no store here yet; run `cscwatch build` first")
         target = ":memory:" if self.path is None else str(self.path)
-        self.con = duckdb.connect(target, read_only=read_only)
+        self.con = _connect(target, read_only)
         self._lock = threading.RLock()
         self._depth = 0
         if migrate and not read_only:
@@ -142,6 +151,141 @@ class Store:
         """Query result as a pandas DataFrame."""
         with self._lock:
             return self.con.execute(sql, params or []).df()
+
+
+def _connect(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open DuckDB, turning its low-level failures into one-line errors that name the file."""
+    from cscwatch.errors import StoreBusy, StoreUnreadable
+
+    try:
+        return duckdb.connect(target, read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = _lock_holder(text)
+            raise StoreBusy(f"{target}: the store is being updated by {pid or 'another process'}; "
+                            "try again when it finishes") from None
+        raise StoreUnreadable(f"{target}: cannot open the store ({_first_line(text)})") from None
+    except duckdb.Error as exc:
+        raise StoreUnreadable(f"{target}: not a cscwatch store ({_first_line(str(exc))})") from None
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.strip().splitlines()[0].split())[:200] if text.strip() else "unknown error"
+
+
+def _lock_holder(text: str) -> str | None:
+    import re
+
+    m = re.search(r"PID (\d+)", text)
+    return f"PID {m.group(1)}" if m else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Updating without disturbing readers: writer lock, copy, write, atomic swap
+# ---------------------------------------------------------------------------------------------
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def _work_path(path: Path, pid: int) -> Path:
+    return path.with_name(f".{path.name}.{pid}.updating")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _take_lock(path: Path) -> int:
+    """Hold the writer lock (an flock on ``<store>.lock``, released by the kernel if we die)."""
+    from cscwatch.errors import StoreBusy
+
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            os.close(fd)
+            raise
+        holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+        os.close(fd)
+        raise StoreBusy(f"{path}: the store is being updated by {holder}; try again when it finishes") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"PID {os.getpid()} ({' '.join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))[:120]})"
+              .encode(), 0)
+    return fd
+
+
+def _remove(*paths: Path) -> None:
+    for p in paths:
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _clear_abandoned(path: Path) -> None:
+    """Copies left by updates that were killed (their PID is gone) are deleted."""
+    for leftover in path.parent.glob(f".{path.name}.*.updating*"):
+        parts = leftover.name.split(".")
+        pid = next((int(x) for x in parts if x.isdigit()), None)
+        if pid is None or not _pid_alive(pid) or pid == os.getpid():
+            _remove(leftover)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def updating(path: str | Path | None = None) -> Iterator[Store]:
+    """A writable copy of the store at ``path``; swapped in atomically if the block succeeds.
+
+    Two writers at once: the second gets :class:`~cscwatch.errors.StoreBusy` naming the first's
+    PID. Readers (the dashboard) keep reading the old file until the rename, then reopen.
+    """
+    target = Path(path) if path is not None else default_db_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = _take_lock(target)
+    try:
+        _clear_abandoned(target)
+        work = _work_path(target, os.getpid())
+        wal = Path(str(target) + ".wal")
+        if target.exists():
+            shutil.copyfile(target, work)
+            if wal.exists():                     # an older writer did not checkpoint: keep its data
+                shutil.copyfile(wal, Path(str(work) + ".wal"))
+        try:
+            store = Store(work)
+        except BaseException:
+            _remove(work, Path(str(work) + ".wal"))
+            raise
+        try:
+            yield store
+            store.con.execute("CHECKPOINT")
+        except BaseException:
+            store.close()
+            _remove(work, Path(str(work) + ".wal"))
+            raise
+        store.close()
+        _remove(Path(str(work) + ".wal"))
+        _fsync(work)
+        _remove(wal)
+        os.replace(work, target)
+        _fsync(target.parent)
+    finally:
+        os.close(fd)
 
 
 def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:

@@ -107,3 +107,46 @@ def test_measure_table_errors(small_store):
         measure_table(small_store, "r")
     with pytest.raises(NotFound, match="no period '1999'"):
         measure_table(small_store, "rr", period="1999")
+
+
+@pytest.mark.parametrize("measure_id", ["cin_rereferral_pct", "sw_agency_rate", "cla_long_term_stability_pct",
+                                        "cpp_subsequent_pct", "lait_lac_unauth"])
+def test_built_benchmark_table_agrees_with_the_pure_rules(built_store, measure_id):
+    """The benchmark table (computed once at build time, vectorised) against rank/bands/peer_stats/
+    adverse_move_flag applied by hand to the same observations, for every period of a measure."""
+    from cscwatch.warehouse.benchmark import SMALL_AUTHORITY_CHILDREN, benchmark_rows, years_earlier
+
+    m = built_store.rows("SELECT * FROM measure WHERE measure_id = ?", [measure_id])[0]
+    las = {r["la_code_old"]: r for r in built_store.rows("SELECT * FROM la")}
+    pop = dict(built_store.con.execute(
+        "SELECT la, arg_max(value, period_end) FROM observation WHERE measure_id = 'population_0_17' AND value"
+        " IS NOT NULL GROUP BY la").fetchall())
+    sn = {}
+    for model, la, nb in built_store.con.execute("SELECT model, la_code_old, neighbour FROM stat_neighbour"
+                                                 " ORDER BY model, la_code_old, rank").fetchall():
+        sn.setdefault(model, {}).setdefault(la, []).append(nb)
+    rows = benchmark_rows(built_store, measure_id)
+    by_end = {}
+    for o in built_store.rows("SELECT la, period_end, value FROM observation WHERE measure_id = ?", [measure_id]):
+        by_end.setdefault(o["period_end"], {})[o["la"]] = o["value"]
+    checked = 0
+    for end in {r["period_end"] for r in rows}:
+        mine = [r for r in rows if r["period_end"] == end]
+        current, prev = by_end[end], by_end.get(years_earlier(end, 1), {})
+        rankable = {r["la"]: r["value"] for r in mine if r["value"] is not None
+                    and las[r["la"]]["la_type"] != "shared_service" and (pop.get(r["la"]) or 1e9) >= SMALL_AUTHORITY_CHILDREN}
+        ranks = rank(rankable, m["polarity"])
+        band = bands(rankable, None if m["no_quartile"] else m["polarity"])
+        for r in mine:
+            assert r["rank"] == ranks.get(r["la"]), (end, r["la"])
+            assert r["band"] == band.get(r["la"]), (end, r["la"])
+            for model in ("2021", "2025"):
+                stats = peer_stats(current, sn[model].get(r["la"], []))
+                assert r[f"sn{model}_n"] == stats["n"]
+                assert r[f"sn{model}_median"] == pytest.approx(stats["median"], abs=1e-9) if stats["n"] else \
+                    r[f"sn{model}_median"] is None
+                changes = [None if current.get(p) is None or prev.get(p) is None else current[p] - prev[p]
+                           for p in sn[model].get(r["la"], [])]
+                assert r[f"flag_{model}"] == adverse_move_flag(r["change_1y"], changes, m["polarity"]), (end, r["la"])
+            checked += 1
+    assert checked > 500

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from cscwatch.errors import BuildFailed
+
 from cscwatch.warehouse.load import DATA_DIR, load_warehouse
 from cscwatch.warehouse.sources import EES_GEO, LOOKUPS, Pick, Source
 
@@ -84,16 +86,15 @@ def test_first_listed_source_wins_and_later_ones_fill_gaps(store, data_dir):
     assert rr[("841", "2022")] == (17.5, None, "old")
 
 
-def test_unexpected_column_rejects_that_source_only(store, data_dir):
+def test_unexpected_column_fails_the_whole_load_and_keeps_the_store(store, data_dir):
+    load_warehouse(store, data_dir, sources=[ees("c1", "t/c1.csv")])
+    before = store.rows("SELECT * FROM observation ORDER BY ALL")
     (data_dir / "t" / "bad.csv").write_text(HEADER + ",mystery\n" + ROWS[0] + ",1\n")
-    summary = load_warehouse(store, data_dir, sources=[ees("bad", "t/bad.csv"), ees("c1", "t/c1.csv")])
-    assert len(summary.errors) == 1
-    assert "bad.csv: row 1: column 'mystery': unexpected column" in summary.errors[0]
-    assert store.scalar("SELECT count(*) FROM observation WHERE source_id = 'c1'") == 12
-    assert store.scalar("SELECT count(*) FROM observation WHERE source_id = 'bad'") == 0
-    assert store.rows("SELECT status, error FROM source_file WHERE source_id = 'bad'")[0]["status"] == "error"
-    # a failed load is never mistaken for a finished one
-    assert not load_warehouse(store, data_dir, sources=[ees("bad", "t/bad.csv"), ees("c1", "t/c1.csv")]).skipped
+    with pytest.raises(BuildFailed) as err:
+        load_warehouse(store, data_dir, sources=[ees("bad", "t/bad.csv"), ees("c1", "t/c1.csv")])
+    assert len(err.value.errors) == 1
+    assert "bad.csv: row 1: column 'mystery': unexpected column" in str(err.value)
+    assert store.rows("SELECT * FROM observation ORDER BY ALL") == before     # nothing of the failed load kept
 
 
 def test_missing_column_and_unknown_symbol_name_file_row_and_column(store, data_dir):
@@ -101,9 +102,11 @@ def test_missing_column_and_unknown_symbol_name_file_row_and_column(store, data_
     rows = list(ROWS)
     rows[3] = rows[3].replace(",x,8000", ",n/a,8000")
     (data_dir / "t" / "sym.csv").write_text(HEADER + "\n" + "\n".join(rows) + "\n")
-    summary = load_warehouse(store, data_dir, sources=[ees("short", "t/short.csv"), ees("sym", "t/sym.csv")])
-    assert "short.csv: row 1: column 'referral_count': declared column missing" in summary.errors[0]
-    assert "sym.csv: row 5: column 'rereferral_percent': unknown symbol 'n/a'" in summary.errors[1]
+    with pytest.raises(BuildFailed) as err:
+        load_warehouse(store, data_dir, sources=[ees("short", "t/short.csv"), ees("sym", "t/sym.csv")])
+    assert "short.csv: row 1: column 'referral_count': declared column missing" in err.value.errors[0]
+    assert "sym.csv: row 5: column 'rereferral_percent': unknown symbol 'n/a'" in err.value.errors[1]
+    assert "(and 1 more statistics file problem)" in str(err.value)
     assert store.scalar("SELECT count(*) FROM observation") == 0
 
 
@@ -160,8 +163,9 @@ def test_lait_long_data_areas_periods_and_rejection(store, data_dir):
     write_lait(data_dir / "t" / "bad.parquet", [("CIN", "2024", "Norfolk", "n/a", 926.0)])
     lait = Source("lait", "t/lait.parquet", "lait", "lait", "test", "test")
     bad = Source("bad", "t/bad.parquet", "lait", "lait", "test", "test")
-    summary = load_warehouse(store, data_dir, sources=[bad, lait, ees("c1", "t/c1.csv")])
-    assert len(summary.errors) == 1 and "bad.parquet: row 1: column 'Values': unknown symbol 'n/a'" in summary.errors[0]
+    with pytest.raises(BuildFailed, match="bad.parquet: row 1: column 'Values': unknown symbol 'n/a'"):
+        load_warehouse(store, data_dir, sources=[bad, lait, ees("c1", "t/c1.csv")])
+    load_warehouse(store, data_dir, sources=[lait, ees("c1", "t/c1.csv")])
     cin = obs(store, "cin_rate_per_10k")
     assert cin == {("926", "2024"): (300.5, None, "lait:cin"), ("E92000001", "2024"): (330.0, None, "lait:cin"),
                    ("E13000001", "2024"): (410.0, None, "lait:cin")}

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import Enum
@@ -17,10 +18,18 @@ from rich.table import Table
 
 from cscwatch.errors import CscwatchError
 from cscwatch.output import dumps, to_jsonable  # noqa: F401  (re-exported for commands)
-from cscwatch.store import Store
+from cscwatch.store import Store, default_db_path
 
-console = Console()
-err_console = Console(stderr=True)
+def _console(stderr: bool = False) -> Console:
+    """A rich console; when writing to a file or pipe it does not wrap at 80 columns (tables are as wide
+    as their content, up to 240 characters, unless $COLUMNS says otherwise)."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 240
+    return Console(stderr=stderr, width=width)
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 DbOption = Annotated[
     Path | None,
@@ -47,8 +56,19 @@ def parse_date_option(value: str | None, flag: str) -> date | None:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
 
 
+def db_path(db: Path | None) -> Path:
+    """The store file a command works on: ``--db``, else ``$CSCWATCH_DB``, else ``./var/cscwatch.duckdb``."""
+    return Path(db) if db is not None else default_db_path()
+
+
 def open_db(db: Path | None, *, read_only: bool = False) -> Store:
-    return Store(db, read_only=read_only)
+    """Open the store for reading (commands that write use :func:`cscwatch.store.updating`)."""
+    return Store(db_path(db), read_only=read_only)
+
+
+def progress_printer() -> Callable[[str], None]:
+    """Progress lines on stderr (so stdout stays clean for tables, CSV and JSON), never wrapped."""
+    return lambda message: err_console.print(message, highlight=False, soft_wrap=True)
 
 
 @contextmanager

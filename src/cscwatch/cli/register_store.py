@@ -19,13 +19,15 @@ from cscwatch.cli.common import (
     FormatOption,
     OutputFormat,
     console,
+    db_path,
     dumps,
     emit_rows,
     err_console,
     friendly_errors,
     open_db,
 )
-from cscwatch.errors import StoreNotBuilt
+from cscwatch.errors import NotFound, StoreNotBuilt
+from cscwatch.store import updating
 from cscwatch.store import Store
 
 stats_app = typer.Typer(help="National statistics computed from the register.", no_args_is_help=True)
@@ -65,7 +67,10 @@ def ingest(
     from cscwatch.register.load import ingest_reports
 
     with friendly_errors():
-        with open_db(db) as store, Progress(
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise NotFound(f"{missing[0]}: no such report file or folder")
+        with updating(db_path(db)) as store, Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), console=err_console, transient=True,
         ) as bar:

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from cscwatch.cli.common import DbOption, FormatOption, OutputFormat, dumps, emit_rows, err_console, \
-    friendly_errors, open_db
+from cscwatch.cli.common import DbOption, FormatOption, OutputFormat, db_path, dumps, emit_rows, err_console, \
+    friendly_errors, open_db, progress_printer
+from cscwatch.store import updating
 
 
 class ExportFormat(str, Enum):
@@ -22,29 +23,36 @@ def build(
     reports: Annotated[list[Path] | None, typer.Option("--reports", help="Report files or folders to ingest too.")] = None,
     db: DbOption = None,
     force: Annotated[bool, typer.Option("--force", help="Reload even when the bundled files are unchanged.")] = False,
+    data: Annotated[Path | None, typer.Option("--data", help="Another copy of the bundled data folder (with its "
+                                                             "MANIFEST.csv), e.g. a refreshed bundle to check.")] = None,
 ) -> None:
-    """Build the register and the warehouse from the bundled data (a no-op when nothing changed)."""
-    from cscwatch.build import build_all
+    """Build the register and the warehouse from the bundled data, all or nothing (a no-op when nothing changed).
 
+    The store is updated by building a copy and swapping it in, so a running dashboard keeps
+    serving and any failure leaves the store exactly as it was.
+    """
+    from cscwatch.build import build_all, up_to_date
+
+    say = progress_printer()
     with friendly_errors():
-        store = open_db(db)
-        try:
-            summary = build_all(store, reports=reports, progress=lambda m: err_console.print(m, highlight=False),
-                                force=force)
-        finally:
-            store.close()
-    for error in summary.errors:
-        err_console.print(f"[red]Error:[/red] {error}", highlight=False, soft_wrap=True)
+        target = db_path(db)
+        if not force and target.exists():
+            with open_db(target, read_only=True) as live:
+                current = up_to_date(live, reports, data_dir=data)
+            if current:
+                say("the store is up to date: nothing to do")
+                return
+        with updating(target) as store:
+            summary = build_all(store, reports=reports, progress=say, force=force, data_dir=data)
     if summary.reports:
         r = summary.reports
-        err_console.print(f"reports: {r['new']} new, {r['unchanged']} unchanged, {r['replaced']} replaced, "
-                          f"{len(r['failed'])} failed", highlight=False)
+        say(f"reports: {r['new']} new, {r['unchanged']} unchanged, {r['replaced']} replaced, "
+            f"{len(r['failed'])} not readable as reports")
         for failure in r["failed"]:
-            err_console.print(f"  failed {failure['file']}: {failure['reason']}", highlight=False, soft_wrap=True)
+            say(f"  failed {failure['file']}: {failure['reason']}")
     w = summary.warehouse
     state = "unchanged" if w.skipped else f"{w.observations:,} observations"
-    err_console.print(f"built in {summary.seconds:.1f} s: warehouse {state}", highlight=False)
-    raise typer.Exit(0 if summary.ok else 1)
+    say(f"built in {summary.seconds:.1f} s: warehouse {state}; store {target}")
 
 
 def measures(

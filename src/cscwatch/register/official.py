@@ -123,13 +123,26 @@ def bundled_dir() -> Path:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """CSV rows as text (never cast), with their 1-based line number counting the header as 1."""
+    """CSV rows as text (never cast), with their 1-based line number counting the header as 1.
+
+    A row with fewer or more fields than the header (a file cut off mid-row) stops the load with
+    the row named, rather than loading a half row as an inspection with judgements missing.
+    """
     if not path.exists():
         raise SourceFormatError(path, "file not found (bundled official Ofsted data is missing)")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        for i, row in enumerate(reader, start=2):
-            yield i, row
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            for i, row in enumerate(reader, start=2):
+                if None in row:
+                    raise SourceFormatError(path, "row has more fields than the header", row=i)
+                if any(v is None for v in row.values()):
+                    raise SourceFormatError(path, "row has fewer fields than the header (file truncated?)", row=i)
+                yield i, row
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(path, f"is not valid UTF-8 (byte {exc.start}); save it as UTF-8") from None
+    except csv.Error as exc:
+        raise SourceFormatError(path, f"is not a readable CSV ({exc})") from None
 
 
 def _require(path: Path, row: dict[str, str], columns: tuple[str, ...]) -> None:

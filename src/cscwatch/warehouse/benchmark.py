@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from cscwatch.identity import ENGLAND
@@ -198,15 +198,8 @@ BENCHMARK_COLUMNS = (
 )
 
 
-def benchmark_sql(measure_filter: str = "") -> str:
-    """The one definition of every benchmark figure, as DuckDB SQL over ``observation``.
-
-    Used twice with the same text: materialised into the ``benchmark`` table when the warehouse is
-    built (every LA, measure and period), and run for one measure on a store that has no such rows
-    yet. ``measure_filter`` is a SQL condition on ``measure_id`` (parameters bound by the caller).
-    It implements the conventions of this module's docstring, which the pure functions above
-    state in Python (tests check that both agree).
-    """
+def _core_sql(measure_filter: str = "") -> str:
+    """Every benchmark figure except the neighbour ones, as DuckDB SQL over ``observation``."""
     where = f"WHERE {measure_filter}" if measure_filter else ""
     return f"""
     WITH m AS (SELECT measure_id, polarity, coalesce(no_quartile, false) AS no_quartile FROM measure),
@@ -215,7 +208,7 @@ def benchmark_sql(measure_filter: str = "") -> str:
             WHERE measure_id = 'population_0_17' AND value IS NOT NULL GROUP BY la),
     base AS (
         SELECT o.*, l.la_type, l.region_code, coalesce(pop.children < {SMALL_AUTHORITY_CHILDREN}, false) AS small,
-               m.polarity, CASE WHEN m.no_quartile THEN NULL ELSE m.polarity END AS band_polarity,
+               CASE WHEN m.no_quartile THEN NULL ELSE m.polarity END AS band_polarity,
                CASE m.polarity WHEN 'low' THEN 1.0 WHEN 'high' THEN -1.0 END AS sign
         FROM o JOIN la l ON l.la_code_old = o.la JOIN m USING (measure_id) LEFT JOIN pop ON pop.la = o.la
         WHERE o.value IS NOT NULL OR (coalesce(o.status, '') <> 'z'
@@ -227,26 +220,12 @@ def benchmark_sql(measure_filter: str = "") -> str:
                  quantile_cont(value, 0.75) AS q3, count(*) AS n FROM rankable GROUP BY ALL),
     rk AS (SELECT la, measure_id, period_end, rank() OVER (PARTITION BY measure_id, period_end ORDER BY sign * value)
                   AS rank FROM rankable WHERE sign IS NOT NULL),
-    d1 AS (SELECT c.la, c.measure_id, c.period_end, c.value - p.value AS d
-           FROM o c JOIN o p ON p.la = c.la AND p.measure_id = c.measure_id
-                AND p.period_end = CAST(c.period_end - INTERVAL 1 YEAR AS DATE)
-           WHERE c.value IS NOT NULL AND p.value IS NOT NULL),
-    d3 AS (SELECT c.la, c.measure_id, c.period_end, c.value - p.value AS d
-           FROM o c JOIN o p ON p.la = c.la AND p.measure_id = c.measure_id
-                AND p.period_end = CAST(c.period_end - INTERVAL 3 YEAR AS DATE)
-           WHERE c.value IS NOT NULL AND p.value IS NOT NULL),
-    nb AS (SELECT b.la, b.measure_id, b.period_end, s.model, avg(v.value) AS mean, median(v.value) AS median,
-                  count(v.value) AS n
-           FROM base b JOIN stat_neighbour s ON s.la_code_old = b.la
-           LEFT JOIN o v ON v.la = s.neighbour AND v.measure_id = b.measure_id AND v.period_end = b.period_end
-           GROUP BY ALL),
-    fl AS (SELECT b.la, b.measure_id, b.period_end, s.model, count(n.d) AS k,
-                  quantile_cont(b.sign * n.d, 0.5) AS med,
-                  quantile_cont(b.sign * n.d, 0.75) - quantile_cont(b.sign * n.d, 0.25) AS iqr
-           FROM base b JOIN stat_neighbour s ON s.la_code_old = b.la
-           JOIN d1 n ON n.la = s.neighbour AND n.measure_id = b.measure_id AND n.period_end = b.period_end
-           WHERE b.sign IS NOT NULL GROUP BY ALL)
-    SELECT b.la, b.measure_id, b.period, b.period_end, b.value, b.status, b.small,
+    d AS (SELECT c.la, c.measure_id, c.period_end, c.value - p.value AS d, t.y FROM o c
+          CROSS JOIN (VALUES (1), (3)) t(y)
+          JOIN o p ON p.la = c.la AND p.measure_id = c.measure_id
+                   AND p.period_end = CAST(c.period_end - to_years(t.y) AS DATE)
+          WHERE c.value IS NOT NULL AND p.value IS NOT NULL)
+    SELECT b.la, b.measure_id, b.period, b.period_end, b.value, b.status, b.small, b.sign,
            rk.rank, CASE WHEN b.sign IS NOT NULL THEN coalesce(q.n, 0) END AS n_ranked,
            CASE WHEN b.band_polarity IS NULL OR rk.rank IS NULL THEN NULL
                 WHEN b.band_polarity = 'low' THEN CASE WHEN b.value <= q.q1 THEN 'A' WHEN b.value <= q.q2 THEN 'B'
@@ -256,64 +235,170 @@ def benchmark_sql(measure_filter: str = "") -> str:
            CASE WHEN b.band_polarity IS NOT NULL THEN q.q1 END AS q1,
            CASE WHEN b.band_polarity IS NOT NULL THEN q.q2 END AS q2,
            CASE WHEN b.band_polarity IS NOT NULL THEN q.q3 END AS q3,
-           rv.value AS region_value, ev.value AS england_value,
-           n21.mean AS sn2021_mean, n21.median AS sn2021_median, coalesce(n21.n, 0) AS sn2021_n,
-           n25.mean AS sn2025_mean, n25.median AS sn2025_median, coalesce(n25.n, 0) AS sn2025_n,
-           c1.d AS change_1y, c3.d AS change_3y,
-           {_flag_sql("f21")} AS flag_2021, {_flag_sql("f25")} AS flag_2025
+           rv.value AS region_value, ev.value AS england_value, c1.d AS change_1y, c3.d AS change_3y
     FROM base b
     LEFT JOIN rk USING (la, measure_id, period_end)
     LEFT JOIN q USING (measure_id, period_end)
     LEFT JOIN o rv ON rv.la = b.region_code AND rv.measure_id = b.measure_id AND rv.period_end = b.period_end
     LEFT JOIN o ev ON ev.la = '{ENGLAND}' AND ev.measure_id = b.measure_id AND ev.period_end = b.period_end
-    LEFT JOIN nb n21 ON n21.la = b.la AND n21.measure_id = b.measure_id AND n21.period_end = b.period_end
-                     AND n21.model = '2021'
-    LEFT JOIN nb n25 ON n25.la = b.la AND n25.measure_id = b.measure_id AND n25.period_end = b.period_end
-                     AND n25.model = '2025'
-    LEFT JOIN d1 c1 ON c1.la = b.la AND c1.measure_id = b.measure_id AND c1.period_end = b.period_end
-    LEFT JOIN d3 c3 ON c3.la = b.la AND c3.measure_id = b.measure_id AND c3.period_end = b.period_end
-    LEFT JOIN fl f21 ON f21.la = b.la AND f21.measure_id = b.measure_id AND f21.period_end = b.period_end
-                     AND f21.model = '2021'
-    LEFT JOIN fl f25 ON f25.la = b.la AND f25.measure_id = b.measure_id AND f25.period_end = b.period_end
-                     AND f25.model = '2025'
+    LEFT JOIN d c1 ON c1.la = b.la AND c1.measure_id = b.measure_id AND c1.period_end = b.period_end AND c1.y = 1
+    LEFT JOIN d c3 ON c3.la = b.la AND c3.measure_id = b.measure_id AND c3.period_end = b.period_end AND c3.y = 3
+    ORDER BY b.measure_id, b.period_end, b.la
     """
 
 
-def _flag_sql(alias: str) -> str:
-    return (f"CASE WHEN b.sign IS NULL OR c1.d IS NULL OR coalesce({alias}.k, 0) < {MIN_NEIGHBOURS_FOR_FLAG} "
-            f"THEN NULL ELSE (b.sign * c1.d > 0 AND b.sign * c1.d - {alias}.med > {alias}.iqr) END")
+def _neighbour_figures(core: Any, grid: Any, earlier: Any, neighbour_lists: dict[str, dict[int, list[int]]]) -> Any:
+    """Neighbour mean, median and count, and the adverse-move flag, for every row of ``core``.
+
+    Vectorised: ``grid`` holds every (measure, period end) as a row over LA columns (a last, empty
+    column pads short neighbour lists) and ``earlier`` the same cells a year before; each LA's
+    neighbours are gathered with one index array per model and the statistics are taken along the
+    neighbour axis, by the same rules as :func:`peer_stats` and :func:`adverse_move_flag`.
+    """
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    out = core.drop(columns=["r", "c"])
+    pad = grid.shape[1] - 1
+    change = grid - earlier
+    crow, ccol = core["r"].to_numpy(), core["c"].to_numpy()
+    sign = core["sign"].to_numpy(dtype=float)
+    own = core["change_1y"].to_numpy(dtype=float)
+    for model in MODELS:
+        lists = neighbour_lists.get(model, {})
+        width = max((len(v) for v in lists.values()), default=1)
+        idx = np.full((pad + 1, width), pad)
+        for la, nbrs in lists.items():
+            idx[la, :len(nbrs)] = nbrs
+        nb_vals = grid[crow[:, None], idx[ccol]]
+        moves = change[crow[:, None], idx[ccol]] * sign[:, None]
+        k = np.sum(~np.isnan(moves), axis=1)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[f"sn{model}_mean"] = np.nanmean(nb_vals, axis=1)
+        out[f"sn{model}_median"] = _row_quantiles(nb_vals, 0.5)
+        out[f"sn{model}_n"] = np.sum(~np.isnan(nb_vals), axis=1)
+        q1, med, q3 = (_row_quantiles(moves, p) for p in (0.25, 0.5, 0.75))
+        adverse = sign * own
+        known = ~np.isnan(sign) & ~np.isnan(own) & (k >= MIN_NEIGHBOURS_FOR_FLAG)
+        with np.errstate(invalid="ignore"):
+            flag = pd.array(np.where(known, (adverse > 0) & (adverse - med > q3 - q1), False), dtype="boolean")
+        flag[~known] = pd.NA
+        out[f"flag_{model}"] = flag
+    return out
+
+
+def _row_quantiles(matrix: Any, p: float) -> Any:
+    """:func:`quantile7` of each row's non-NaN values (NaN where a row has none), vectorised
+    (numpy's nanquantile loops in Python row by row)."""
+    import numpy as np
+
+    ordered = np.sort(matrix, axis=1)                     # NaN sort last
+    k = np.sum(~np.isnan(ordered), axis=1)
+    h = np.maximum(k - 1, 0) * p
+    lo = np.floor(h).astype(int)
+    hi = np.minimum(lo + 1, np.maximum(k - 1, 0))
+    rows = np.arange(len(ordered))
+    a, b = ordered[rows, lo], ordered[rows, hi]
+    return np.where(k > 0, a + (h - lo) * (b - a), np.nan)
+
+
+def compute_benchmarks(con: Any, measure_id: str | None = None) -> Any:
+    """The one definition of every benchmark figure (module docstring), as a DataFrame with
+    :data:`BENCHMARK_COLUMNS`: for every measure, or only ``measure_id``.
+
+    Used twice: materialised into the ``benchmark`` table when the warehouse is built, and for
+    one measure of a store that has no such rows. Tests check it agrees with the pure functions.
+    """
+    import numpy as np
+
+    cond, params = ("measure_id = ?", [measure_id]) if measure_id else ("", [])
+    scope = f"AND {cond}" if cond else ""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _bench_keys AS
+        SELECT measure_id, period_end, (row_number() OVER (ORDER BY measure_id, period_end) - 1)::INTEGER AS r
+        FROM (SELECT DISTINCT measure_id, period_end FROM observation WHERE true {scope})""", params)
+    con.execute("CREATE OR REPLACE TEMP TABLE _bench_cols AS SELECT la_code_old AS la, "
+                "(row_number() OVER (ORDER BY la_code_old) - 1)::INTEGER AS c FROM la")
+    try:
+        core = con.execute(f"SELECT b.*, k.r, c.c FROM ({_core_sql(cond)}) b JOIN _bench_keys k USING "
+                           "(measure_id, period_end) JOIN _bench_cols c USING (la)", params).df()
+        cells = con.execute(f"""SELECT k.r, c.c, o.value, p.r AS r_next FROM observation o
+            JOIN _bench_keys k USING (measure_id, period_end) JOIN _bench_cols c ON c.la = o.la
+            LEFT JOIN _bench_keys p ON p.measure_id = o.measure_id
+                 AND p.period_end = CAST(o.period_end + INTERVAL 1 YEAR AS DATE)
+            WHERE o.value IS NOT NULL {scope.replace('measure_id', 'o.measure_id')}""", params).fetchnumpy()
+        width = int(con.execute("SELECT count(*) FROM _bench_cols").fetchone()[0])
+        height = int(con.execute("SELECT count(*) FROM _bench_keys").fetchone()[0])
+        lists: dict[str, dict[int, list[int]]] = {}
+        for model, la, nb in con.execute(
+                "SELECT s.model, a.c, b.c FROM stat_neighbour s JOIN _bench_cols a ON a.la = s.la_code_old"
+                " JOIN _bench_cols b ON b.la = s.neighbour ORDER BY s.model, a.c, s.rank").fetchall():
+            lists.setdefault(model, {}).setdefault(la, []).append(nb)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _bench_keys; DROP TABLE IF EXISTS _bench_cols")
+    if core.empty:
+        return core.reindex(columns=list(BENCHMARK_COLUMNS))
+    grid = np.full((height, width + 1), np.nan)
+    earlier = np.full((height, width + 1), np.nan)
+    r, c, v = cells["r"], cells["c"], np.asarray(cells["value"], dtype=float)
+    grid[r, c] = v
+    nxt = np.ma.getdata(cells["r_next"])
+    has_next = ~np.ma.getmaskarray(cells["r_next"])
+    earlier[nxt[has_next].astype(int), c[has_next]] = v[has_next]     # a cell is the "year before" of its successor
+    core["period_end"] = core["period_end"].dt.date
+    return _neighbour_figures(core, grid, earlier, lists)[list(BENCHMARK_COLUMNS)]
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def precompute_benchmarks(con: Any) -> int:
     """Materialise ``benchmark`` for every LA, measure and period (inside the caller's transaction)."""
+    frame = compute_benchmarks(con)
     con.execute("DELETE FROM benchmark")
-    con.execute(f"INSERT INTO benchmark ({', '.join(BENCHMARK_COLUMNS)}) SELECT {', '.join(BENCHMARK_COLUMNS)} "
-                f"FROM ({benchmark_sql()})")
-    return _count(con.execute("SELECT count(*) FROM benchmark"))
-
-
-def _count(cursor: Any) -> int:
-    rows = cursor.fetchall()
-    return int(rows[0][0]) if rows else 0
+    con.register("_benchmark_rows", frame)
+    try:
+        cols = ", ".join(BENCHMARK_COLUMNS)
+        con.execute(f"INSERT INTO benchmark ({cols}) SELECT {cols} FROM _benchmark_rows")
+    finally:
+        con.unregister("_benchmark_rows")
+    return len(frame)
 
 
 def benchmark_rows(store: Store, measure_id: str, period_end: date | None = None,
                    la: str | None = None) -> list[dict[str, Any]]:
     """Benchmark rows of one measure (optionally one period end and/or one LA), from the ``benchmark``
-    table when the warehouse build filled it, else computed now by the same SQL."""
-    cond, params = ["measure_id = ?"], [measure_id]
+    table when the warehouse build filled it, else computed now by the same definition."""
+    if store.has_table("benchmark") and store.scalar("SELECT count(*) > 0 FROM benchmark WHERE measure_id = ?",
+                                                     [measure_id]):
+        cond, params = ["measure_id = ?"], [measure_id]
+        if period_end is not None:
+            cond.append("period_end = ?")
+            params.append(period_end)
+        if la is not None:
+            cond.append("la = ?")
+            params.append(la)
+        return store.rows(f"SELECT {', '.join(BENCHMARK_COLUMNS)} FROM benchmark WHERE {' AND '.join(cond)}"
+                          " ORDER BY period_end, la", params)
+    with store._lock:
+        frame = compute_benchmarks(store.con, measure_id)
     if period_end is not None:
-        cond.append("period_end = ?")
-        params.append(period_end)
+        frame = frame[frame["period_end"] == period_end]
     if la is not None:
-        cond.append("la = ?")
-        params.append(la)
-    filled = store.scalar("SELECT count(*) > 0 FROM benchmark WHERE measure_id = ?", [measure_id]) \
-        if store.has_table("benchmark") else False
-    source = "benchmark" if filled else f"({benchmark_sql('measure_id = ?')})"
-    extra = [] if filled else [measure_id]
-    return store.rows(f"SELECT {', '.join(BENCHMARK_COLUMNS)} FROM {source} WHERE {' AND '.join(cond)}"
-                      " ORDER BY period_end, la", extra + params)
+        frame = frame[frame["la"] == la]
+    return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    """pandas/numpy scalars as Python values, NaN and NA as None."""
+    import pandas as pd
+
+    if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 class Context:

@@ -15,14 +15,16 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from cscwatch.errors import SourceFormatError
+from cscwatch.errors import BuildFailed, SourceFormatError
 from cscwatch.identity import ENGLAND, LAIT_AREAS, identity_tables, write_identity
 from cscwatch.store import Store
 from cscwatch.warehouse import publication
@@ -106,12 +108,15 @@ def load_warehouse(store: Store, data_dir: Path | None = None, progress: Progres
             con.execute(f"DELETE FROM {table}" + (" WHERE source_id NOT LIKE 'build:%'" if table == "source_file" else ""))
         say("warehouse: local authorities, aliases and lineage")
         _load_la(con, data_dir)
-        _load_neighbours(con, files["stat_neighbours"])
+        with _reading(files["stat_neighbours"]):
+            _load_neighbours(con, files["stat_neighbours"])
         con.execute("CREATE OR REPLACE TEMP TABLE staged (la TEXT, period TEXT, period_end DATE, measure_id TEXT,"
                     " value DOUBLE, status TEXT, source_id TEXT, precedence INTEGER, vintage INTEGER, row_no BIGINT)")
         con.execute("CREATE OR REPLACE TEMP TABLE staged_release (source_id TEXT, period TEXT, published DATE,"
                     " rule TEXT)")
-        ctx = _Context(files=files, lait=_lait_measures(files["lait_dictionary"]),
+        with _reading(files["lait_dictionary"]):
+            lait_dictionary = _lait_measures(files["lait_dictionary"])
+        ctx = _Context(files=files, lait=lait_dictionary,
                        shared_ids={p.measure_id for s in sources if s.kind != "lait" for p in s.picks}
                        | set(IMD_COLUMNS.values()))
         failed: dict[str, str] = {}
@@ -120,12 +125,15 @@ def load_warehouse(store: Store, data_dir: Path | None = None, progress: Progres
             try:
                 loader = {"ees": _stage_ees, "lait": _stage_lait, "imd2019": _stage_imd, "iod2025": _stage_iod2025,
                           "ruc2011": _stage_ruc2011}[src.kind]
-                n = loader(con, src, files[src.source_id], precedence, ctx)
+                with _reading(files[src.source_id]):
+                    n = loader(con, src, files[src.source_id], precedence, ctx)
                 summary.sources[src.source_id] = n
             except SourceFormatError as exc:
                 summary.errors.append(str(exc))
                 failed[src.source_id] = str(exc)
                 say(f"warehouse: {src.source_id} rejected: {exc}")
+        if failed:     # all or nothing: the transaction rolls back and the store stays as it was
+            raise BuildFailed(_failure_line(summary.errors), summary.errors)
         _publish_staged(con)
         _derive(con)
         con.execute("INSERT INTO release SELECT DISTINCT ON (source_id, period) * FROM staged_release"
@@ -148,6 +156,47 @@ def load_warehouse(store: Store, data_dir: Path | None = None, progress: Progres
     summary.seconds = time.perf_counter() - started
     say(f"warehouse: {summary.observations:,} observations in {summary.seconds:.1f} s")
     return summary
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """DuckDB's and pandas' low-level complaints about a file become one line naming it.
+
+    A DuckDB error aborts the transaction, so the build stops at the first such file (our own
+    checks, raised as SourceFormatError, let the build go on to report every bad file at once).
+    """
+    try:
+        yield
+    except SourceFormatError:
+        raise
+    except (duckdb.Error, OSError, EOFError, UnicodeError, ValueError, KeyError) as exc:
+        raise BuildFailed(str(SourceFormatError(path, describe_read_error(path, exc)))) from None
+
+
+def describe_read_error(path: Path, exc: BaseException) -> str:
+    """What is wrong with a file, in a user's words, from the exception a reader raised."""
+    head = b""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        pass
+    text = " ".join(str(exc).split())
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "is UTF-16 encoded; save it as UTF-8"
+    if path.suffix == ".gz" and ("gzip" in text.lower() or isinstance(exc, EOFError) or "compress" in text.lower()):
+        return "is not a complete gzip file (truncated or damaged)"
+    if "unicode" in text.lower() or "utf-8" in text.lower() or isinstance(exc, UnicodeError):
+        return "is not valid UTF-8 (a stray byte in another encoding?)"
+    if "could not convert" in text.lower() or "conversion" in text.lower():
+        return "has text where a number is expected (" + text.split("\n")[0][:160] + ")"
+    return f"cannot be read: {type(exc).__name__}: {text[:200]}"
+
+
+def _failure_line(errors: list[str]) -> str:
+    more = f" (and {len(errors) - 1} more statistics file problem{'s' if len(errors) > 2 else ''})" \
+        if len(errors) > 1 else ""
+    return errors[0] + more
 
 
 @dataclass
