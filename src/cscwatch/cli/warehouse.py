@@ -71,47 +71,90 @@ def measures(
               if fmt is OutputFormat.table else None)
 
 
+NeighboursOption = Annotated[str, typer.Option("--neighbours", "--comparator",
+                                              help="DfE statistical-neighbour model: 2025 or 2021.")]
+AverageOption = Annotated[str, typer.Option("--average", help="Average the comparator LAs by mean (LAIT) or "
+                                                              "median (DfE dashboard).")]
+PeersOption = Annotated[str | None, typer.Option("--peers", help="Your own peer group instead of the neighbours: "
+                                                                 "names or codes, comma-separated.")]
+
+
 def measure(
     measure_id: Annotated[str, typer.Argument(help="Measure id, e.g. cin_rereferral_pct (see `cscwatch measures`).")],
     period: Annotated[str | None, typer.Option("--period", help="Period label, e.g. 2024 (default: latest).")] = None,
-    comparator: Annotated[str, typer.Option("--comparator", help="Neighbour model: 2025, 2021.")] = "2025",
+    neighbours: NeighboursOption = "2025",
+    average: AverageOption = "mean",
+    peers: PeersOption = None,
+    la: Annotated[str | None, typer.Option("--la", help="An LA to highlight (name or code).")] = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
     """Every LA's value for one measure and period, ranked, banded and compared with neighbours."""
-    from cscwatch.warehouse.benchmark import measure_table
+    from cscwatch.contexts.comparator import parse_comparator
+    from cscwatch.contexts.measure import measure_context
 
     with friendly_errors():
         with open_db(db, read_only=True) as store:
-            table = measure_table(store, measure_id, period=period, comparator=comparator)
+            ctx = measure_context(store, measure_id, period, la, parse_comparator(store, neighbours, average, peers))
     if fmt is OutputFormat.json:
-        sys.stdout.write(dumps(table) + "\n")
+        sys.stdout.write(dumps(ctx) + "\n")
         return
-    m = table["measure"]
-    unit = "" if not m["unit"] or f"({m['unit']})" in m["title"] else f" ({m['unit']})"
-    emit_rows(table["rows"], fmt,
-              title=f"{m['title']}{unit}, {table['period']}; England {table['england']}",
-              columns=["rank", "band", "la_code_old", "la_name", "value", "status", "sn_mean", "sn_median",
-                       "region_value", "change_1y", "change_3y", "flag"])
+    render_measure(ctx, fmt)
 
 
 def la(
     name: Annotated[str, typer.Argument(help="LA name or code (old 3-digit or ONS), e.g. 'Norfolk' or 926.")],
+    neighbours: NeighboursOption = "2025",
+    average: AverageOption = "mean",
+    peers: PeersOption = None,
+    all_measures: Annotated[bool, typer.Option("--all", help="Every measure with figures, not only the key ones.")]
+    = False,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
     """A profile of one LA: latest judgements and key measures against neighbours, region and England."""
-    from cscwatch.warehouse.profile import la_profile, render_profile
+    from cscwatch.contexts.comparator import parse_comparator
+    from cscwatch.contexts.la import la_context
 
     with friendly_errors():
         with open_db(db, read_only=True) as store:
-            profile = la_profile(store, name)
+            ctx = la_context(store, name, parse_comparator(store, neighbours, average, peers),
+                             scope="all" if all_measures else "key")
     if fmt is OutputFormat.json:
-        sys.stdout.write(dumps(profile) + "\n")
-    elif fmt is OutputFormat.csv:      # one row per key measure; the trend list stays in the JSON
-        emit_rows(profile["measures"], fmt, columns=[c for c in (profile["measures"] or [{}])[0] if c != "trend"])
+        sys.stdout.write(dumps(ctx) + "\n")
+    elif fmt is OutputFormat.csv:
+        emit_rows(ctx["measures"], fmt, columns=MEASURE_LINE_COLUMNS)
     else:
-        render_profile(profile)
+        render_la(ctx)
+
+
+def compare(
+    las: Annotated[list[str], typer.Argument(help="Two to twenty LAs (names or codes).")],
+    measure_ids: Annotated[list[str] | None, typer.Option("--measure", help="Measure ids (default: the key "
+                                                                             "measures); repeat for more.")] = None,
+    neighbours: NeighboursOption = "2025",
+    average: AverageOption = "mean",
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """LAs side by side on the same measures, with their ranks and bands and England for reference."""
+    from cscwatch.contexts.comparator import parse_comparator
+    from cscwatch.contexts.compare import compare_context
+
+    with friendly_errors():
+        with open_db(db, read_only=True) as store:
+            ctx = compare_context(store, las, measure_ids or (), parse_comparator(store, neighbours, average))
+    if fmt is OutputFormat.json:
+        sys.stdout.write(dumps(ctx) + "\n")
+        return
+    rows = []
+    for m in ctx["measures"]:
+        row = {"measure": m["title"], "period": m["england_period"], "England": m["england"]}
+        for la_row, cell in zip(ctx["las"], m["las"]):
+            row[la_row["la_name"]] = "" if cell is None else (
+                cell["value_text"] + (f" ({cell['band']})" if cell["band"] else ""))
+        rows.append(row)
+    emit_rows(rows, fmt, title="Compared (band A best)")
 
 
 def export(
@@ -134,4 +177,68 @@ def register(app: typer.Typer) -> None:
     app.command("measures")(measures)
     app.command("measure")(measure)
     app.command("la")(la)
+    app.command("compare")(compare)
     app.command("export")(export)
+
+
+#: Columns of ``cscwatch la --format csv`` (one row per measure; the series stays in the JSON).
+MEASURE_LINE_COLUMNS = ("measure_id", "title", "unit", "period", "is_latest", "value", "status", "rank", "n_ranked",
+                        "band", "comparator", "comparator_n", "sn2025_mean", "sn2025_median", "sn2021_mean",
+                        "sn2021_median", "region", "england", "change_1y", "change_3y", "trend", "flag")
+
+
+def _num(line: dict, key: str) -> str:
+    from cscwatch.contexts.formatting import format_value
+
+    value = line.get(key)
+    return "" if value is None else format_value(value, line)
+
+
+def render_la(ctx: dict) -> None:
+    """The LA context as the terminal shows it."""
+    from rich.table import Table
+
+    from cscwatch.cli.common import console
+
+    la = ctx["la"]
+    console.print(f"[bold]{la['la_name']}[/bold]  {la['la_code_old']} / {la['la_code_new'] or '-'}  "
+                  f"{la['region_name'] or ''}  ({la['la_type'] or 'authority'})", highlight=False)
+    latest = ctx["latest_inspection"]
+    if latest:
+        grades = ", ".join(f"{j['title']}: {j['grade_label']}" for j in latest["judgements"])
+        console.print(f"Latest inspection: {latest['title']} (from {latest['sources_text']}): {grades}",
+                      highlight=False, soft_wrap=True)
+    else:
+        console.print("No judged inspection in the register.")
+    table = Table(title=f"Key measures (rank 1 = best; band A best; comparator: {ctx['comparator']['label']}; "
+                        "adverse = moved the wrong way by more than the neighbours' spread)")
+    for col in ("measure", "period", "value", "rank", "band", "comparator", "region", "England", "1y change",
+                "adverse"):
+        table.add_column(col, justify="left" if col == "measure" else "right", no_wrap=col != "measure")
+    for m in ctx["measures"]:
+        period = m["period"] if m["is_latest"] else f"{m['period']} (latest {m['latest_period']}: none)"
+        table.add_row(m["title"], period, m["value_text"],
+                      f"{m['rank']}/{m['n_ranked']}" if m["rank"] else ("small LA" if m["small"] else ""),
+                      m["band"] or "", _num(m, "comparator"), _num(m, "region"), _num(m, "england"),
+                      m["change_text"], "yes" if m["flag"] else "")
+    console.print(table)
+    for note in ctx["notes"]:
+        console.print(f"Note: {note}", highlight=False, soft_wrap=True)
+    for line in [ctx["freshness"]["register"]["text"] if ctx["freshness"]["register"] else None,
+                 *(s["text"] for s in ctx["freshness"]["statistics"])]:
+        if line:
+            console.print(f"As at: {line}", highlight=False, soft_wrap=True, style="dim")
+    for warning in ctx["freshness"]["warnings"]:
+        console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+
+
+def render_measure(ctx: dict, fmt: OutputFormat) -> None:
+    m = ctx["measure"]
+    unit = "" if not m["unit"] or f"({m['unit']})" in m["title"] else f" ({m['unit']})"
+    published = ctx["published"]
+    when = f", published by {published['published']}" if published else ""
+    emit_rows(ctx["rows"], fmt,
+              title=f"{m['title']}{unit}, {ctx['period']}{when}; England {ctx['england']}; comparator: "
+                    f"{ctx['comparator']['label']}",
+              columns=["rank", "band", "la_code_old", "la_name", "value", "status", "comparator", "region_value",
+                       "england_value", "change_1y", "change_3y", "flag"])
