@@ -71,7 +71,7 @@ MIGRATIONS: list[str] = [
         total_results  BIGINT,
         notes          TEXT,
         changes        TEXT,                -- the /changes response as JSON text
-        state          TEXT NOT NULL,       -- listed | loaded | rejected | failed
+        state          TEXT NOT NULL,       -- listed | fetched (file in place, not yet loaded) | loaded | rejected
         fetched_at     TIMESTAMP,
         sha256         TEXT,                -- of the downloaded CSV
         path           TEXT,                -- the accepted file (gzip) the warehouse reads
