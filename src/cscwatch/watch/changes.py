@@ -211,7 +211,8 @@ def _statistics(store: Store, since: date, until: date) -> list[dict[str, Any]]:
     return [_item("statistics", r["published"] or r["loaded_at"], None, None,
                   f"New statistics: {r['title'] or r['source_id']} version {r['version']}"
                   + (f" ({r['release_title']})" if r["release_title"] else "")
-                  + (f", periods {r['time_period_start']} to {r['time_period_end']}" if r["time_period_end"] else ""),
+                  + (f", periods {r['time_period_start'] + ' ' if r['time_period_start'] else ''}to "
+                     f"{r['time_period_end']}" if r["time_period_end"] else ""),
                   "ees", f"{r['data_set_id']}:{r['version']}", source_id=r["source_id"], data_set_id=r["data_set_id"],
                   version=r["version"], notes=r["notes"], changes=r["changes"]) for r in rows]
 
