@@ -42,12 +42,14 @@ Route = Callable[[dict[str, list[str]]], list[Reply] | Reply]
 
 
 class FakeSite:
-    """``site.route(path, replies)``; ``site.url``; ``site.hits[path]`` counts requests per path."""
+    """``site.route(path, replies)``; ``site.url``; ``site.hits[path]`` counts requests per path and
+    ``site.completed[path]`` the responses sent whole."""
 
     def __init__(self) -> None:
         self.routes: dict[str, list[Reply] | Route] = {}
         self.served: Counter[str] = Counter()      # replies handed out per path (drives the scripts)
         self.hits: Counter[str] = Counter()
+        self.completed: Counter[str] = Counter()
         self.lock = threading.Lock()
         site = self
 
@@ -72,7 +74,9 @@ class FakeSite:
                 else:
                     reply = script[min(n, len(script) - 1)]
                 try:
-                    site._answer(self, reply)
+                    if site._answer(self, reply):
+                        with site.lock:
+                            site.completed[parts.path] += 1
                 except OSError:      # the client gave up (timeout) or we dropped the line on purpose
                     self.close_connection = True
 
@@ -98,13 +102,14 @@ class FakeSite:
         self.served[path] = 0
 
     @staticmethod
-    def _answer(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+    def _answer(handler: BaseHTTPRequestHandler, reply: Reply) -> bool:
+        """Send ``reply``; True when the whole body went out."""
         if reply.mode == "slow":
             time.sleep(reply.delay)
         if reply.mode == "drop":
             handler.close_connection = True
             handler.connection.shutdown(socket.SHUT_RDWR)
-            return
+            return False
         handler.send_response(reply.status)
         if reply.content_type:
             handler.send_header("Content-Type", reply.content_type)
@@ -119,8 +124,10 @@ class FakeSite:
             handler.wfile.flush()
             handler.close_connection = True
             handler.connection.shutdown(socket.SHUT_RDWR)
-            return
+            return False
         handler.wfile.write(reply.body)
+        handler.wfile.flush()
+        return True
 
 
 # -- Ofsted's reports site ------------------------------------------------------------------------

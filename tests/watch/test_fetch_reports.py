@@ -2,11 +2,18 @@
 flaky downloads, interruption and resumption, filters, and the ledger it leaves in the store."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 
 import pytest
 
 from cscwatch.errors import FetchError
+from cscwatch.store import Store
+from cscwatch.watch.http import HttpSettings
 from cscwatch.watch.reports import fetch_reports
 
 from .fakesite import _JINJA, FakeProvider, FakePublication, Reply, refresh_ofsted, report_not_found, serve_ofsted
@@ -184,3 +191,35 @@ def test_a_provider_page_pointing_off_site_is_not_followed(site, store, las, run
     site.route("/provider/44/80418", Reply(html.encode()))
     got = run()
     assert got.failed and "another site" in got.failed[0]["reason"] and got.downloaded == []
+
+
+def test_a_fetch_killed_mid_download_and_rerun_stores_every_file_once(site, store, las, make_pdf, tmp_path):
+    """kill -9 while the second file is in flight (the first on disk, perhaps not yet in the ledger);
+    the re-run completes each download exactly once and leaves no half file."""
+    pdf = make_pdf("Barnsley Metropolitan Borough Council", "letter", date(2025, 7, 1), date(2025, 7, 2))
+    las[1].publications[0].pdf = [Reply(pdf, content_type="application/pdf", mode="slow", delay=30.0),
+                                  Reply(pdf, content_type="application/pdf")]
+    serve_ofsted(site, las)
+    db = store.path
+    store.close()
+    script = (f"from cscwatch.store import Store\nfrom cscwatch.watch.reports import fetch_reports\n"
+              f"from cscwatch.watch.http import HttpSettings\n"
+              f"fetch_reports(Store({str(db)!r}), since=None, base_url={site.url!r}, workers=1, "
+              f"dest={str(tmp_path / 'reports')!r}, settings=HttpSettings(min_interval=0, timeout=60, retries=0))\n")
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = tmp_path / "reports" / "80418" / "2025-07-20_inspection_501.pdf"
+    deadline = time.monotonic() + 60
+    while not (first.exists() and site.hits["/v1/file/502"]) and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert child.poll() is None, child.stderr.read().decode()[-2000:]
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    with Store(db) as again:
+        got = fetch_reports(again, since=None, base_url=site.url, workers=1, dest=tmp_path / "reports",
+                            settings=HttpSettings(min_interval=0))
+        assert got.status == "ok"
+        assert [site.completed[f"/v1/file/{i}"] for i in ("501", "502")] == [1, 1], site.completed
+        assert again.scalar("SELECT count(*) FROM report_file") == 2
+        assert again.scalar("SELECT count(*) FROM watch_report_link WHERE status = 'ingested'") == 2
+        assert again.rows("SELECT status FROM watch_run ORDER BY started_at, run_id")[0]["status"] == "interrupted"
+    assert not list(tmp_path.rglob("*.part"))

@@ -151,8 +151,10 @@ class _Run:
         seen = runs.now()
         la = urn_la_codes().get(provider.urn)
         with self.store.transaction() as con:
-            known = {r[0] for r in con.execute(
-                "SELECT link FROM watch_report_link WHERE provider_urn = ?", [provider.urn]).fetchall()}
+            links = [p.link for p in pubs] or [""]
+            known = {r[0] for r in con.execute(       # a link can sit on two LA pages: one ledger row
+                f"SELECT link FROM watch_report_link WHERE link IN ({', '.join('?' for _ in links)})",
+                links).fetchall()}
             for p in pubs:
                 if p.link in known:
                     con.execute("UPDATE watch_report_link SET last_seen = ?, title = ?, doc_kind = ?, listed_date = "
