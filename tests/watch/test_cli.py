@@ -12,7 +12,7 @@ from cscwatch.cli import app
 from cscwatch.store import Store
 
 from .fakesite import FakeProvider, FakePublication, Reply, report_not_found, serve_ofsted
-from .test_changes import WINDOW, fake_scores, tiny  # noqa: F401  (fixtures)
+from .conftest import WINDOW
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import pytest
 
 from cscwatch.watch.feeds import build_feed, la_feed, national_feed, peer_feed, render_digest, write_digest
 
-from .test_changes import WINDOW, fake_scores, tiny  # noqa: F401  (fixtures)
+from .conftest import WINDOW
 
 SITE = "https://cscwatch.example"
 

@@ -7,8 +7,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from cscwatch.watch.ofsted import parse_listing
 from cscwatch.watch.reports import fetch_reports
 
