@@ -78,3 +78,13 @@ class BuildFailed(CscwatchError):
     def __init__(self, message: str, errors: list[str] | None = None):
         self.errors = errors or [message]
         super().__init__(message)
+class FetchError(CscwatchError):
+    """A download that failed or was refused (network, HTTP status, or content that is not what the
+    URL should serve, e.g. an HTML error page where a PDF belongs). Names the URL and the reason."""
+
+    def __init__(self, url: str, message: str, *, status: int | None = None, content_type: str | None = None):
+        self.url = url
+        self.reason = message
+        self.status = status
+        self.content_type = content_type
+        super().__init__(f"{url}: {message}")

@@ -44,6 +44,11 @@ class Source:
     geo: tuple[str, ...] = EES_GEO
     licence: str = OGL
     transform: str = "gzip of the original"
+    # Explore Education Statistics public API: the data set this file is a version of, and which
+    # version the bundled copy is (``cscwatch fetch statistics`` fetches newer ones). None = not
+    # known: no id has been confirmed against the live API for the bundled files yet (docs/watch.md).
+    ees_data_set: str | None = None
+    ees_version: str | None = None
 
 
 @dataclass(frozen=True)
