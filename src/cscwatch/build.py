@@ -112,6 +112,14 @@ def _ingest(store: Store, paths: list[Path], say: Progress, summary: BuildSummar
     summary.reports = ingest_reports(store, paths, progress=report_progress).as_dict()
 
 
+def statistics_folder(store: Store, data_dir: Path) -> Path:
+    """Where the warehouse loads from: the bundled folder, or the folder ``cscwatch fetch statistics``
+    keeps (newer fetched files, links to the bundled rest) once it has accepted a new version."""
+    from cscwatch.watch.statistics import statistics_data_dir
+
+    return statistics_data_dir(store, data_dir) or data_dir
+
+
 def build_all(store: Store, reports: Iterable[str | Path] | None = None, progress: Progress | None = None,
               *, force: bool = False, data_dir: Path | None = None) -> BuildSummary:
     """Build identity, register and warehouse from the bundled data (and ``reports`` folders).
@@ -131,7 +139,7 @@ def build_all(store: Store, reports: Iterable[str | Path] | None = None, progres
     _load_register(store, folder, say, summary, force)
     if paths:
         _ingest(store, paths, say, summary)
-    summary.warehouse = load_warehouse(store, folder, progress=say, force=force)
+    summary.warehouse = load_warehouse(store, statistics_folder(store, folder), progress=say, force=force)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -145,7 +153,8 @@ def up_to_date(store: Store, reports: Iterable[str | Path] | None = None, *, dat
     try:
         if _recorded(store, identity.FINGERPRINT_KEY) != identity.fingerprint(folder):
             return False
-        if not _register_current(store, folder) or not is_current(store, warehouse_fingerprint(folder)):
+        stats = statistics_folder(store, folder)
+        if not _register_current(store, folder) or not is_current(store, warehouse_fingerprint(stats)):
             return False
     except (OSError, CscwatchError):
         return False                     # let the real build say what is wrong

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from cscwatch.store import updating
+
 from cscwatch.cli.common import (
     DbOption,
     FormatOption,
@@ -17,6 +19,7 @@ from cscwatch.cli.common import (
     emit_rows,
     err_console,
     friendly_errors,
+    db_path,
     open_db,
     parse_date_option,
 )
@@ -77,8 +80,8 @@ def fetch_reports_cmd(
     from cscwatch.watch.reports import fetch_reports
 
     when = None if everything else (parse_date_option(since, "--since") if since else "default")
-    with friendly_errors():
-        summary = fetch_reports(open_db(db), since=when, base_url=base_url, dest=dest, las=la,
+    with friendly_errors(), updating(db_path(db)) as store:
+        summary = fetch_reports(store, since=when, base_url=base_url, dest=dest, las=la,
                                 kinds=[k.value for k in kind] if kind else CSC_KINDS, ingest=ingest,
                                 max_attempts=max_attempts, settings=_settings(rate, 1.0, timeout, retries),
                                 progress=_progress)
@@ -134,8 +137,8 @@ def fetch_statistics_cmd(
     from cscwatch.watch.statistics import fetch_statistics
 
     sets = _data_sets(data_set)
-    with friendly_errors():
-        summary = fetch_statistics(open_db(db), base_url=base_url, data_sets=sets, dest=dest, rebuild=rebuild,
+    with friendly_errors(), updating(db_path(db)) as store:
+        summary = fetch_statistics(store, base_url=base_url, data_sets=sets, dest=dest, rebuild=rebuild,
                                    settings=_settings(rate, 0.5, timeout, retries), progress=_progress)
     if fmt is OutputFormat.json:
         sys.stdout.write(dumps(summary.as_dict()) + "\n")

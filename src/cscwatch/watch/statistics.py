@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from cscwatch.errors import FetchError, SourceFormatError
+from cscwatch.errors import BuildFailed, FetchError, SourceFormatError
 from cscwatch.store import Store
 from cscwatch.warehouse.load import DATA_DIR, bundled_files, load_warehouse
 from cscwatch.warehouse.sources import LOOKUPS, SOURCES, Source
@@ -110,9 +110,10 @@ def check_with_loader(content: bytes, src: Source, label: str, bundled_dir: Path
         candidate.parent.mkdir(parents=True, exist_ok=True)
         candidate.write_bytes(gzip.compress(content, mtime=0) if src.path.endswith(".gz") else content)
         with Store(":memory:") as trial:
-            summary = load_warehouse(trial, data_dir=folder, sources=(src,), force=True)
-        if summary.errors:
-            raise SourceFormatError(label, summary.errors[0].replace(str(candidate) + ": ", "", 1))
+            try:
+                summary = load_warehouse(trial, data_dir=folder, sources=(src,), force=True)
+            except BuildFailed as exc:
+                raise SourceFormatError(label, exc.errors[0].replace(str(candidate) + ": ", "", 1)) from None
         return summary.sources.get(src.source_id, 0)
 
 
