@@ -55,6 +55,33 @@ def build(
     say(f"built in {summary.seconds:.1f} s: warehouse {state}; store {target}")
 
 
+def status(
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """How current the store is: the register's newest inspection by source, each statistics release's
+    latest period and publication, and warnings when something is overdue. Exits 0 either way."""
+    from cscwatch.contexts.freshness import freshness
+
+    with friendly_errors():
+        with open_db(db, read_only=True) as store:
+            fresh = freshness(store)
+            fresh["store"] = {"path": str(db_path(db)), "bytes": db_path(db).stat().st_size}
+    if fmt is OutputFormat.json:
+        sys.stdout.write(dumps(fresh) + "\n")
+        return
+    rows = []
+    if fresh["register"]:
+        r = fresh["register"]
+        rows.append({"source": "Ofsted inspections", "covers": r["newest"], "published": "",
+                     "next due": "weekly", "state": "overdue" if r["overdue"] else "current"})
+    rows += [{"source": s["title"], "covers": s["period_text"], "published": s["published"], "next due": s["next_due"],
+              "state": "overdue" if s["overdue"] else "current"} for s in fresh["statistics"]]
+    emit_rows(rows, fmt, title=f"Store {fresh['store']['path']}, as of {fresh['as_of']} (built {fresh['built']})")
+    for w in fresh["warnings"]:
+        err_console.print(f"[yellow]Warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+
+
 def measures(
     search: Annotated[str | None, typer.Option("--search", help="Words to find in id, title, topic or definition.")] = None,
     fmt: FormatOption = OutputFormat.table,
@@ -174,6 +201,7 @@ def export(
 
 def register(app: typer.Typer) -> None:
     app.command("build")(build)
+    app.command("status")(status)
     app.command("measures")(measures)
     app.command("measure")(measure)
     app.command("la")(la)

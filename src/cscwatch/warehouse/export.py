@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import duckdb
 from typing import Any
 
 from cscwatch.errors import CscwatchError
@@ -26,12 +28,19 @@ def export_warehouse(store: Store, out: str | Path, fmt: str) -> list[Path]:
     _require(store)
     out = Path(out)
     if fmt in ("parquet", "csv"):
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CscwatchError(f"{out}: cannot create the export folder ({exc.strerror or exc})") from None
         written = []
         for table in TABLES:
             path = out / f"{table}.{fmt}"
             options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
-            store.con.execute(f"COPY (SELECT * FROM {table} ORDER BY ALL) TO '{path}' ({options})")
+            quoted = "'" + str(path).replace("'", "''") + "'"          # folder names may hold quotes
+            try:
+                store.con.execute(f"COPY (SELECT * FROM {table} ORDER BY ALL) TO {quoted} ({options})")
+            except (duckdb.IOException, duckdb.PermissionException) as exc:
+                raise CscwatchError(f"{path}: cannot write ({' '.join(str(exc).split())[:160]})") from None
             written.append(path)
         return written
     if fmt == "xlsx":
