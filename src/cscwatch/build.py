@@ -94,5 +94,10 @@ def build_all(store: Store, reports: Iterable[str | Path] | None = None, progres
         summary.reports = result.as_dict()
     summary.warehouse = load_warehouse(store, progress=say, force=force)
     summary.errors += summary.warehouse.errors
+    if store.scalar("SELECT count(*) FROM report_file WHERE status <> 'error'"):
+        from cscwatch.text.pipeline import classify_reports
+
+        text = classify_reports(store, force=force, progress=say)
+        summary.errors += [f"text: {e}" for e in text.errors]
     summary.seconds = time.perf_counter() - started
     return summary
