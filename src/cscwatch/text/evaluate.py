@@ -104,3 +104,47 @@ def labeller_agreement() -> dict[str, Any]:
             "polarity_kappa": _r(cohen_kappa_score(pol_a, pol_b)),
             "polarity_agreement": _r(np.mean([x == y for x, y in zip(pol_a, pol_b)])),
             "exact_theme_set_agreement": _r(np.mean([(a[i] == b[i]).all() for i in range(len(ids))]))}
+
+
+def evaluate_followup(store) -> dict[str, Any]:
+    """Follow-up status accuracy on the hand-labelled sample (``labels/followup.csv``).
+
+    The two similarity thresholds are chosen on the sample's training LAs (accuracy over a grid)
+    and then scored on its held-out LAs. Needs a store built from ../shared/reports.
+    """
+    import csv
+    from importlib import resources
+
+    from cscwatch.text.pipeline import _next_sentences
+    from cscwatch.text.recommendations import REC_THRESHOLD, SENTENCE_THRESHOLD, follow_up, followup_vectoriser
+
+    path = resources.files("cscwatch.text.labels").joinpath("followup.csv")
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    recs = {(r["sha256"], r["rec_no"]): r for r in store.rows("SELECT sha256, rec_no, text, themes FROM recommendation")}
+    rows = [r for r in rows if (r["sha256"], int(r["rec_no"])) in recs]
+    if not rows:
+        return {"n": 0}
+    vec = followup_vectoriser([x["text"] for x in store.rows(
+        "SELECT text FROM report_sentence WHERE section = 'recommendations' OR sentence_no % 3 = 0")]
+        + [r["text"] for r in recs.values()])
+    nxt = {r["next_sha256"]: _next_sentences(store, r["next_sha256"]) for r in rows}
+
+    def predict(r, rt, st):
+        rec = recs[(r["sha256"], int(r["rec_no"]))]
+        return follow_up(rec["text"], [t for t in rec["themes"].split(";") if t], nxt[r["next_sha256"]], vec,
+                         rec_threshold=rt, sentence_threshold=st).status
+
+    def acc(items, rt, st):
+        return float(np.mean([predict(r, rt, st) == r["status"] for r in items])) if items else None
+
+    train = [r for r in rows if r["split"] == "train"]
+    test = [r for r in rows if r["split"] == "test"]
+    grid = [(rt, st) for rt in (0.1, 0.15, 0.2, 0.3, 0.4) for st in (0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.25)]
+    rt, st = max(grid, key=lambda g: (acc(train, *g), -g[1]))
+    majority = max(("resolved", "still_concern", "not_mentioned"), key=lambda s: sum(r["status"] == s for r in train))
+    return {"n_train": len(train), "n_test": len(test), "rec_threshold": rt, "sentence_threshold": st,
+            "train_accuracy": _r(acc(train, rt, st)), "test_accuracy": _r(acc(test, rt, st)),
+            "all_accuracy": _r(acc(rows, rt, st)),
+            "majority_class": majority,
+            "majority_test_accuracy": _r(np.mean([r["status"] == majority for r in test])) if test else None,
+            "module_thresholds_all_accuracy": _r(acc(rows, REC_THRESHOLD, SENTENCE_THRESHOLD))}

@@ -31,8 +31,8 @@ __all__ = ["Recommendation", "extract_recommendations", "FollowUp", "NextSentenc
            "REC_THRESHOLD", "SENTENCE_THRESHOLD", "STATUSES", "followup_vectoriser"]
 
 STATUSES = ("resolved", "still_concern", "not_mentioned")
-REC_THRESHOLD = 0.30
-SENTENCE_THRESHOLD = 0.25
+REC_THRESHOLD = 0.10
+SENTENCE_THRESHOLD = 0.08
 
 _PREAMBLE = re.compile(r"^(?:in order to improve|there are no|the local authority (?:should|needs to|must)"
                        r"|the following|to improve the quality)", re.I)
