@@ -27,7 +27,7 @@ from cscwatch.text.taxonomy import POLARITIES, TAXONOMY_VERSION, THEME_IDS
 __all__ = ["classify_reports", "ClassifySummary", "classifier_fingerprint", "FOLLOWUP_FRAMEWORKS",
            "SEGMENTER_VERSION"]
 
-SEGMENTER_VERSION = "1"
+SEGMENTER_VERSION = "2"
 #: Inspections whose recommendations are followed up in the LA's next report of the same kinds.
 FOLLOWUP_FRAMEWORKS = ("legacy", "SIF", "ILACS", "ILACS-2023", "ILACS-2026")
 Progress = Callable[[str], None]

@@ -69,7 +69,7 @@ def extract_recommendations(seg: SegmentedReport) -> list[Recommendation]:
     out: list[Recommendation] = []
     for p in items:
         text = " ".join(p.text.split())
-        if len(text.split()) < 3 or text.endswith(":") or _PREAMBLE.match(text):
+        if len(text.split()) < 2 or text.endswith(":") or _PREAMBLE.match(text):
             continue
         timescale = p.subheading if p.subheading in ("Immediately", "Within three months", "Within six months") else None
         category = None if timescale else p.subheading

@@ -264,6 +264,7 @@ class _Open:
     pages: list[tuple[int, int]]  # (char offset, page) of each line joined
     subheading: str | None
     number: int | None
+    absorbing: bool = False   # a "... by:" item taking its bullet sub-points
 
     def add(self, text: str, page: int) -> None:
         if self.parts:
@@ -367,9 +368,10 @@ def segment_pages(pages: Sequence[str], layout: str) -> SegmentedReport:
             numbered = _NUMBERED.match(line)
             if bullet:
                 rest = line[bullet.end():].strip()
-                if current is not None and current.kind == "numbered" and current.text.rstrip().endswith(":") \
-                        and section == "recommendations":
+                if current is not None and current.kind == "numbered" and section == "recommendations" \
+                        and (current.absorbing or current.text.rstrip().endswith(":")):
                     current.add(rest, page_no)      # "... by:" then its sub-points: one recommendation
+                    current.absorbing = True
                 else:
                     start("bullet", page_no, rest)
             elif numbered and _plausible_number(int(numbered.group(1)), last_number):
