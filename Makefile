@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/register.py
 	$(BIN)/python bench/warehouse.py
 	$(BIN)/python bench/risk.py
+	$(BIN)/python bench/themes.py
 	$(BIN)/python bench/web.py
 
 clean:

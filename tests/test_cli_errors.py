@@ -37,6 +37,11 @@ BAD_ARGUMENTS: dict[str, list[list[str]]] = {
     "risk card": [["--out", "/proc/x/card.md", "--db", "{tmp}/missing.duckdb"]],
     "fetch reports": [["--since", "yesterday", "--db", "{tmp}/f.duckdb"]],
     "fetch statistics": [["--data-set", "no-equals-sign", "--db", "{tmp}/g.duckdb"]],
+    "themes": [["--la", "Atlantis", "--db", "{db}"], ["--theme", "astrology", "--db", "{db}"],
+               ["--db", "{tmp}/missing.duckdb"]],
+    "recommendations": [["Atlantis", "--db", "{db}"], ["Norfolk", "--db", "{tmp}/missing.duckdb"]],
+    "text classify": [["--db", f"{{tmp}}/{QUOTED}/x.duckdb"]],
+    "text evaluate": [["--format", "yaml"]],
     "changes": [["--since", "2025-13-01", "--db", "{db}"], ["--la", "Atlantis", "--db", "{db}"]],
 }
 

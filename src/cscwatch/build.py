@@ -39,6 +39,7 @@ class BuildSummary:
     register_skipped: bool = False
     reports: dict[str, Any] | None = None
     warehouse: LoadSummary = field(default_factory=LoadSummary)
+    text: dict[str, Any] | None = None        # report text classified (cscwatch.text), when reports exist
     seconds: float = 0.0
 
     @property
@@ -53,7 +54,7 @@ class BuildSummary:
     def as_dict(self) -> dict[str, Any]:
         return {"identity_written": self.identity_written, "register_rows": self.register_rows,
                 "register_skipped": self.register_skipped, "reports": self.reports,
-                "warehouse": self.warehouse.as_dict(), "seconds": round(self.seconds, 3)}
+                "warehouse": self.warehouse.as_dict(), "text": self.text, "seconds": round(self.seconds, 3)}
 
 
 def register_fingerprint(data_dir: Path = DATA_DIR) -> str:
@@ -140,6 +141,10 @@ def build_all(store: Store, reports: Iterable[str | Path] | None = None, progres
     if paths:
         _ingest(store, paths, say, summary)
     summary.warehouse = load_warehouse(store, statistics_folder(store, folder), progress=say, force=force)
+    if store.scalar("SELECT count(*) FROM report_file WHERE status <> 'error'"):
+        from cscwatch.text.pipeline import classify_reports
+
+        summary.text = classify_reports(store, force=force, progress=say).as_dict()
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -158,6 +163,10 @@ def up_to_date(store: Store, reports: Iterable[str | Path] | None = None, *, dat
             return False
     except (OSError, CscwatchError):
         return False                     # let the real build say what is wrong
+    from cscwatch.text.pipeline import pending
+
+    if pending(store):
+        return False
     if not paths:
         return True
     ledger = dict(store.con.execute("SELECT path, sha256 FROM report_file").fetchall())
@@ -168,3 +177,15 @@ def up_to_date(store: Store, reports: Iterable[str | Path] | None = None, *, dat
         except OSError:
             return False
     return True
+
+
+def ingest(store: Store, paths: Iterable[str | Path], *, workers: int | None = None,
+           progress: Callable[[int, int, str], None] | None = None) -> Any:
+    """``cscwatch reports ingest``: new report files into the register, then what is derived from
+    report text (themes, recommendations) for them; returns the ingest summary."""
+    from cscwatch.register.load import ingest_reports
+    from cscwatch.text.pipeline import classify_reports
+
+    summary = ingest_reports(store, paths, workers=workers, progress=progress)
+    classify_reports(store)
+    return summary

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cscwatch.errors import CscwatchError
+from cscwatch.errors import CscwatchError, StoreNotBuilt
 from cscwatch.output import dumps, to_jsonable  # noqa: F401  (re-exported for commands)
 from cscwatch.store import Store, default_db_path
 
@@ -59,6 +59,14 @@ def parse_date_option(value: str | None, flag: str) -> date | None:
 def db_path(db: Path | None) -> Path:
     """The store file a command works on: ``--db``, else ``$CSCWATCH_DB``, else ``./var/cscwatch.duckdb``."""
     return Path(db) if db is not None else default_db_path()
+
+
+def built_db_path(db: Path | None) -> Path:
+    """The store a command updates in place; it must exist already (``cscwatch build`` makes it)."""
+    path = db_path(db)
+    if not path.is_file():
+        raise StoreNotBuilt(f"{path}: no store here yet; run `cscwatch build` first")
+    return path
 
 
 def open_db(db: Path | None, *, read_only: bool = False) -> Store:

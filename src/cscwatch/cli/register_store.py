@@ -64,7 +64,7 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cscwatch.register.load import ingest_reports
+    from cscwatch.build import ingest
 
     with friendly_errors():
         missing = [p for p in paths if not p.exists()]
@@ -79,7 +79,7 @@ def ingest(
             def progress(done: int, total: int, file: str) -> None:
                 bar.update(task, completed=done, total=total, description=f"Ingesting {Path(file).name[:40]}")
 
-            summary = ingest_reports(store, paths, workers=workers, progress=progress)
+            summary = ingest(store, paths, workers=workers, progress=progress)
     for file, reason in summary.failed:
         err_console.print(f"[red]failed[/red] {file}: {reason}", highlight=False, soft_wrap=True)
     rec = summary.reconciled
