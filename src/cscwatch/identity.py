@@ -165,7 +165,11 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
     try:
         with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError:
+        head = path.read_bytes()[:2] if path.suffix != ".gz" else b""
+        why = "is UTF-16 encoded; save it as UTF-8" if head in (b"\xff\xfe", b"\xfe\xff") else "is not valid UTF-8"
+        raise SourceFormatError(path, why) from None
+    except (OSError, EOFError, csv.Error) as exc:
         raise SourceFormatError(path, f"cannot be read ({type(exc).__name__}: {exc})") from None
     if rows and None in rows[-1]:
         raise SourceFormatError(path, "last row has more fields than the header", row=len(rows) + 1)
