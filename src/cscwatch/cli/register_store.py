@@ -6,6 +6,7 @@ Thin wrappers: the work is done by :func:`cscwatch.register.load.ingest_reports`
 from __future__ import annotations
 
 import sys
+from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +27,7 @@ from cscwatch.cli.common import (
     friendly_errors,
     open_db,
 )
+from cscwatch.contexts.freshness import register_freshness
 from cscwatch.errors import NotFound, StoreNotBuilt
 from cscwatch.store import updating
 from cscwatch.store import Store
@@ -110,11 +112,14 @@ def inspections(
     with friendly_errors():
         with _reader(db) as store:
             rows = list_inspections(store, la)
+            reach = register_freshness(store, date.today())
     columns = list(INSPECTION_COLUMNS)
     if fmt is OutputFormat.table:
         columns = ["la_name", "framework", "inspection_type", "start_date", "publication_date", "sources",
                    "overall", "help_and_protection", "children_in_care", "care_leavers", "leadership"]
     emit_rows(rows, fmt, title="Inspections", columns=columns)
+    if reach and fmt is OutputFormat.table:
+        err_console.print(f"As at: {reach['text']}", highlight=False, soft_wrap=True, style="dim")
 
 
 def _grade_table(title: str, rows: list[dict[str, Any]], first: str) -> Table:
@@ -176,12 +181,19 @@ def national(
         on = parse_date_option(as_at, "--as-at")
         with _reader(db) as store:
             stats = national_stats(store, by=by.value, as_at=on, basis=basis.value)
+            stats["freshness"] = register_freshness(store, date.today())
     if fmt is OutputFormat.json:
         sys.stdout.write(dumps(stats) + "\n")
     elif fmt is OutputFormat.csv:
         emit_rows(stats[f"by_{by.value}"], fmt)
     else:
         _print_stats(stats, by.value)
+        if stats["freshness"]:
+            console.print(f"As at: {stats['freshness']['text']}", highlight=False, soft_wrap=True, style="dim")
+            if stats["as_at"]["date"] > stats["freshness"]["newest"]:
+                console.print(f"[yellow]Warning:[/yellow] the register holds no inspection after "
+                              f"{stats['freshness']['newest']}; the count as at {stats['as_at']['date']} may miss later "
+                              "inspections (`cscwatch fetch reports`).", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer, reports_app: typer.Typer) -> None:
