@@ -16,8 +16,9 @@ from pathlib import Path
 from cscwatch.errors import UnknownLocalAuthority
 from cscwatch.grades import JUDGEMENT_TITLES
 from cscwatch.register.la_names import match_la
-from cscwatch.register.layouts import LETTER, LayoutResult, printed_la_name, read_layout, visited_la_name
+from cscwatch.register.layouts import LETTER, LayoutResult, printed_la_name, read_layout
 from cscwatch.register.layouts.common import looks_like_a_name
+from cscwatch.register.layouts.letter import letter_kind, parse_letter
 from cscwatch.register.model import ParsedReport, ParseWarning
 from cscwatch.register.text import ReportDocument, ReportFileError, display_path, flatten, read_regular_file
 
@@ -32,6 +33,9 @@ REQUIRED_JUDGEMENTS: dict[str, tuple[str, ...]] = {
     "ILACS-2023": ("overall", "leadership", "help_and_protection", "children_in_care", "care_leavers"),
     "ILACS-2026": ("leadership", "help_and_protection", "children_in_care", "care_leavers"),
 }
+#: Pages of a letter read for its dates, theme, priority actions and signatory.
+LETTER_PAGES = 8
+
 #: Other fields every graded report prints on its front page (or, SIF, on its team page).
 REQUIRED_FIELDS: tuple[str, ...] = ("la_code_old", "inspection_start", "inspection_end", "lead_inspector")
 
@@ -194,20 +198,48 @@ def required_warnings(layout: LayoutResult, fields: dict, *, header_dates: bool)
 
 
 def _without_judgements(doc: ReportDocument, fields: dict) -> dict:
-    """A document with no judgement table: an ungraded letter or visit, or not an Ofsted report."""
+    """A document with no judgement table: an ungraded letter (focused visit, monitoring visit,
+    JTAI), or not an Ofsted report at all."""
     page1 = flatten(doc.first_page)
-    if not (LETTER.search(page1) or "ofsted" in page1.lower()):
-        return dict(fields, status="error", doc_type="other",
-                    error="not a recognised Ofsted report: no report title or judgement table on page 1")
-    printed = visited_la_name(doc.first_page)
-    if printed:
+    kind = letter_kind(doc.first_page)
+    if kind is None:
+        if not (LETTER.search(page1) or "ofsted" in page1.lower()):
+            return dict(fields, status="error", doc_type="other",
+                        error="not a recognised Ofsted report: no report title or judgement table on page 1")
+        return dict(fields, status="no_judgements", doc_type="other",
+                    error="no judgement table: an ungraded document that is not a visit letter",
+                    warnings=(ParseWarning("doc_type", "not_found", "no judgement table and no visit letter"
+                                           " opening on page 1"),))
+    letter = parse_letter(kind, doc.pages(range(min(doc.n_pages, LETTER_PAGES))))
+    warnings: list[ParseWarning] = []
+    fields.update(visit_type=kind, theme=letter.theme, priority_actions=tuple(letter.priority_actions),
+                  lead_inspector=letter.lead_inspector)
+    if letter.fieldwork:
+        fields.update(inspection_start=letter.start, inspection_end=letter.end)
+    elif not fields.get("inspection_start"):
+        warnings += [ParseWarning(k, "not_found", "no visit dates in the letter's opening sentence")
+                     for k in ("inspection_start", "inspection_end")]
+    if letter.la_printed:
         try:
-            la = match_la(printed)
+            la = match_la(letter.la_printed)
             fields.update(la_name=la.name, la_code_old=la.code_old or None, la_code_new=la.code_new or None)
         except UnknownLocalAuthority:
-            pass  # nothing is graded, so an unmapped name is not worth failing the file over
-    return dict(fields, status="no_judgements", doc_type="other",
-                error="no judgement table: an ungraded letter or visit report")
+            warnings.append(ParseWarning("la_code_old", "unknown_la", f"the printed name {letter.la_printed!r}"
+                                         " matches no English children's services authority"))
+    else:
+        warnings.append(ParseWarning("la_code_old", "not_found", "no 'visit to <LA> children's services' in the letter"))
+    if not letter.theme:
+        warnings.append(ParseWarning("theme", "not_found", "the letter's theme matches none of Ofsted's visit themes"))
+    if not letter.lead_inspector:
+        warnings.append(ParseWarning("lead_inspector", "not_found", "no inspector's name after 'Yours sincerely'"))
+    if letter.priority_action and not letter.priority_actions:
+        warnings.append(ParseWarning("priority_actions", "unreadable", "the letter sets areas for priority"
+                                     " action, but they could not be read as a list"))
+    what = {"focused": "a focused visit letter", "monitoring": "a monitoring visit letter",
+            "jtai": "a joint targeted area inspection (JTAI) letter"}[kind]
+    detail = f"theme: {letter.theme or 'not read'}; areas for priority action: {len(letter.priority_actions)}"
+    return dict(fields, status="no_judgements", doc_type="other", warnings=tuple(warnings),
+                error=f"no judgement table: {what} ({detail})")
 
 
 def _parse_task(args: tuple[str, str, bool]) -> ParsedReport:
