@@ -86,6 +86,7 @@ class ParsedReport:
     visit_type: str | None = None   # focused | monitoring | jtai
     theme: str | None = None
     priority_actions: tuple[str, ...] = ()
+    priority_action: bool = False   # the letter sets areas for priority action (even if not read as a list)
 
     def as_row(self) -> dict[str, str]:
         """The ``reports parse --csv`` row: labels.csv vocabulary, blanks as empty strings."""

@@ -3,14 +3,14 @@
 Everything comes from the file's own bytes and text: never from its name or folder. A bad file
 never raises: it becomes a row with status ``error`` and a one-line reason, or ``no_judgements``
 for a real document without grades (a focused-visit or monitoring-visit letter), so a batch always
-finishes. Files are parsed in parallel over the machine's cores.
+finishes. Files are parsed in parallel over the machine's cores, each in a worker process with a time
+and memory bound (:mod:`cscwatch.register.worker`).
 """
 from __future__ import annotations
 
 import hashlib
 import os
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from cscwatch.errors import UnknownLocalAuthority
@@ -21,6 +21,7 @@ from cscwatch.register.layouts.common import looks_like_a_name
 from cscwatch.register.layouts.letter import letter_kind, parse_letter
 from cscwatch.register.model import ParsedReport, ParseWarning
 from cscwatch.register.text import ReportDocument, ReportFileError, display_path, flatten, read_regular_file
+from cscwatch.register.worker import DEFAULT_LIMITS, ParseLimits, limit_message, run_bounded
 
 __all__ = ["iter_report_files", "parse_report", "parse_reports", "REQUIRED_JUDGEMENTS", "required_warnings"]
 
@@ -213,7 +214,7 @@ def _without_judgements(doc: ReportDocument, fields: dict) -> dict:
     letter = parse_letter(kind, doc.pages(range(min(doc.n_pages, LETTER_PAGES))))
     warnings: list[ParseWarning] = []
     fields.update(visit_type=kind, theme=letter.theme, priority_actions=tuple(letter.priority_actions),
-                  lead_inspector=letter.lead_inspector)
+                  priority_action=letter.priority_action, lead_inspector=letter.lead_inspector)
     if letter.fieldwork:
         fields.update(inspection_start=letter.start, inspection_end=letter.end)
     elif not fields.get("inspection_start"):
@@ -242,24 +243,36 @@ def _without_judgements(doc: ReportDocument, fields: dict) -> dict:
                 error=f"no judgement table: {what} ({detail})")
 
 
-def _parse_task(args: tuple[str, str, bool]) -> ParsedReport:
-    path, display, keep_text = args
+def _parse_task(path: str, display: str, keep_text: bool) -> ParsedReport:
     return parse_report(path, display, keep_text=keep_text)
 
 
-def parse_reports(paths, *, workers: int | None = None, keep_text: bool = False) -> list[ParsedReport]:
-    """All files, in parallel over the cores (ProcessPoolExecutor), in iter_report_files order."""
+def parse_reports(paths, *, workers: int | None = None, keep_text: bool = False,
+                  limits: ParseLimits | None = DEFAULT_LIMITS) -> list[ParsedReport]:
+    """All files, in iter_report_files order, parsed in bounded worker processes over the cores.
+
+    Each file gets at most ``limits.seconds`` and ``limits.memory_mb`` (see
+    :mod:`cscwatch.register.worker`); a file past either bound gets an error row naming the limit.
+    ``limits=None`` parses in this process without bounds (for tests with stand-in parsers).
+    """
     files = iter_report_files(paths)
     tasks = [(str(p), display, keep_text) for p, display in files]
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(tasks) <= 1:
-        return [_parse_task(t) for t in tasks]
+    if limits is None:
+        return [_parse_task(*t) for t in tasks]
     # biggest files first so no worker is left with a long SIF report at the end
     order = sorted(range(len(tasks)), key=lambda i: -_size(tasks[i][0]))
     results: list[ParsedReport | None] = [None] * len(tasks)
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        for i, report in zip(order, pool.map(_parse_task, [tasks[i] for i in order], chunksize=1)):
-            results[i] = report
+
+    def done(k: int, report: ParsedReport | None, error: BaseException | None) -> None:
+        i = order[k]
+        if report is None:
+            path, display, _ = tasks[i]
+            report = ParsedReport(file=display, path=display_path(path), sha256="", size_bytes=_size(path),
+                                  status="error", error=limit_message(error, limits))
+        results[i] = report
+
+    run_bounded(_parse_task, [tasks[i] for i in order], workers=workers or os.cpu_count() or 1,
+                limits=limits, on_result=done)
     return results  # type: ignore[return-value]
 
 
