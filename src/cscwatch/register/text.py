@@ -72,7 +72,7 @@ def read_regular_file(path: str | os.PathLike, max_bytes: int = MAX_REPORT_BYTES
             raise ReportFileError(f"file too large for a report: {info.st_size / 2**20:.0f} MB"
                                   f" (limit {max_bytes / 2**20:.0f} MB)")
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read(max_bytes + 1)
+            return fh.read(min(info.st_size, max_bytes) + 1)
     except OSError as err:
         raise ReportFileError(f"cannot read file: {err.strerror or err}") from None
     finally:
