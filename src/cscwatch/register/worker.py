@@ -85,6 +85,9 @@ def _die_with_parent(parent: int) -> None:
 
 def _init_worker(parent: int, memory_mb: int) -> None:
     """Pool initializer: die with ``parent``; bound this worker's memory growth to ``memory_mb``."""
+    import faulthandler
+
+    faulthandler.disable()   # a worker pdfium aborts is reported as its file's error row, not a stack dump
     _die_with_parent(parent)
     if memory_mb and hasattr(resource, "RLIMIT_DATA"):
         limit = _data_size() + memory_mb * 1024 * 1024
