@@ -34,7 +34,6 @@ from pebble import ProcessExpired, ProcessPool
 
 __all__ = ["ParseLimits", "DEFAULT_LIMITS", "run_bounded", "limit_message"]
 
-T = TypeVar("T")
 R = TypeVar("R")
 
 _PR_SET_PDEATHSIG = 1

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 
 from cscwatch.grades import parse_grade
 from cscwatch.register.layouts.common import (
-    GRADE, Header, LayoutResult, Period, find_row, grade_after, lead_inspectors)
+    GRADE, Header, LayoutResult, Period, find_row, lead_inspectors)
 from cscwatch.register.layouts.table import merge_readings, read_rows
 from cscwatch.register.text import ReportDocument, flatten
 
