@@ -42,7 +42,7 @@ def test_grade_cells_drawn_before_their_labels(report_pdf, split):
     assert grades(r) == SPLIT
     # where the text order would have read another grade, the report says so
     assert {c for _, c in codes(r)} <= {"conflict"} and ("leadership", "conflict") in codes(r)
-    assert all("the page's reading is kept" in w.message for w in r.warnings)
+    assert all("the page reading is kept" in w.message for w in r.warnings)
 
 
 def test_text_order_and_layout_agree_on_an_ordinary_table(report_pdf):
@@ -143,6 +143,21 @@ def test_not_judged_rows_say_so(report_pdf):
     r = parse_report(report_pdf(layout="sif", judgements=dict(GRADES, adoption=None), start=date(2016, 4, 11),
                                 end=date(2016, 4, 28), published=date(2016, 6, 27), la_name="Isles of Scilly"))
     assert r.status == "parsed" and codes(r) == {("adoption", "not_judged")}
+
+
+def test_no_la_name_is_an_error_with_a_typed_warning(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "r.pdf"
+    c = canvas.Canvas(str(path))
+    for i, line in enumerate(["Inspection of local authority children's services", "Inspection dates: 6 to 17 March 2023",
+                              "Lead inspector: Alex Example", "Judgement Grade",
+                              "The impact of leaders on social work practice with children and families Good"]):
+        c.drawString(60, 760 - 20 * i, line)
+    c.save()
+    r = parse_report(path)
+    assert r.status == "error" and "no local authority name" in r.error
+    assert ("la_code_old", "not_found") in codes(r)
 
 
 def test_unknown_la_is_an_error_with_a_typed_warning(report_pdf):

@@ -15,7 +15,7 @@ WARNING_CODES: dict[str, str] = {
     "not_judged": "printed as not judged (or not applicable): blank by the report's own say-so",
     "unknown_la": "an LA name is printed but matches no English children's services authority",
     "unreadable": "the field is printed, but its text could not be read as a value",
-    "conflict": "two readings of the page disagree; the value kept and the one rejected are named",
+    "conflict": "two readings of the page disagree; both values and the one kept are named",
     "inconsistent": "the value read does not fit the rest of the report (e.g. a table without an overall"
                     " judgement for an inspection that began before April 2026)",
 }

@@ -184,7 +184,7 @@ def required_warnings(layout: LayoutResult, fields: dict, *, header_dates: bool)
         else:
             out.append(ParseWarning(key, "not_found", f"no grade found for {title!r}"))
     if not fields.get("la_code_old"):
-        if not any(w.field == "la_code_old" for w in layout.warnings):
+        if not any(w[0] == "la_code_old" for w in layout.warnings):
             out.append(ParseWarning("la_code_old", "not_found", "no local authority name found on page 1"))
     if not header_dates:
         for key in ("inspection_start", "inspection_end"):

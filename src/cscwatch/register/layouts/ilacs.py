@@ -10,7 +10,8 @@ wrap over lines, so each row is found by its label with the grade right after it
 The table is read twice: in text order (a row's label, then its grade) and by position on the page
 (:mod:`~cscwatch.register.layouts.table`), which puts back a grade cell the text layer gives before,
 between or apart from its label's lines. Rows either reading found are kept; where they disagree
-the position wins and the report carries a ``conflict`` warning.
+the report carries a ``conflict`` warning (see :func:`~cscwatch.register.layouts.table.merge_readings`
+for which is kept).
 
 The report never says "short" or "standard": the fieldwork does. A short inspection has one week of
 fieldwork on site (sometimes only three days), a standard one two weeks, so at most five weekdays on
@@ -27,7 +28,7 @@ from datetime import date, timedelta
 from cscwatch.grades import parse_grade
 from cscwatch.register.layouts.common import (
     GRADE, Header, LayoutResult, Period, find_row, lead_inspectors)
-from cscwatch.register.layouts.table import merge_readings, read_rows
+from cscwatch.register.layouts.table import TableReading, merge_readings, read_rows
 from cscwatch.register.text import ReportDocument, flatten
 
 _EP = r"(?:the\s+)?experiences? and progress of "
@@ -146,12 +147,15 @@ def _text_order_rows(doc: ReportDocument) -> dict[str, str]:
     return rows
 
 
-def _layout_rows(doc: ReportDocument) -> dict[str, str]:
+def _layout_rows(doc: ReportDocument) -> TableReading:
     """The table read by position on the page (page 2 too when the table runs on)."""
     rows = read_rows(doc.segments(0), TABLE_ROWS)
     if not (_complete(rows) and "overall" in rows) and doc.n_pages > 1:
-        for key, grade in read_rows(doc.segments(1), TABLE_ROWS).items():
-            rows.setdefault(key, grade)
+        more = read_rows(doc.segments(1), TABLE_ROWS)
+        for key, grade in more.items():
+            if key not in rows:
+                rows[key] = grade
+                rows.beside[key] = more.beside.get(key, [])
     return rows
 
 
@@ -164,10 +168,10 @@ def parse(doc: ReportDocument, header: Header) -> LayoutResult:
     rows, conflicts = merge_readings(_text_order_rows(doc), _layout_rows(doc))
     overall_text = rows.pop("overall", None)
     result = _result(doc, header, rows, (parse_grade(overall_text), True) if overall_text else (None, False))
-    for key, text_order, layout in conflicts:
+    for key, text_order, layout, kept in conflicts:
         name = "children_in_care" if key == "care_combined" else key
         result.warnings.append((name, "conflict", f"read in text order the grade is {text_order!r}, by its place"
-                                f" on the page {layout!r}: the page's reading is kept"))
+                                f" on the page {layout!r}: the {kept} reading is kept"))
     return result
 
 

@@ -118,8 +118,11 @@ def parse(doc: ReportDocument, header: Header) -> LayoutResult:
     text_order = {key: row[0] for key, label in ROWS.items() if (row := find_row(label, front))}
     layout = read_rows(doc.segments(0), ROWS)
     if len(layout) < len(ROWS):   # the table runs on to page 2 (Oldham 2015)
-        for key, grade in read_rows(doc.segments(1), ROWS).items():
-            layout.setdefault(key, grade)
+        more = read_rows(doc.segments(1), ROWS)
+        for key, grade in more.items():
+            if key not in layout:
+                layout[key] = grade
+                layout.beside[key] = more.beside.get(key, [])
     rows, conflicts = merge_readings(text_order, layout)
     judgements: dict[str, Grade | None] = {}
     missing: list[str] = []
@@ -131,7 +134,7 @@ def parse(doc: ReportDocument, header: Header) -> LayoutResult:
         elif judgements[key] is None:
             not_judged.append(key)
     warnings = [(key, "conflict", f"read in text order the grade is {a!r}, by its place on the page {b!r}:"
-                 " the page's reading is kept") for key, a, b in conflicts]
+                 f" the {kept} reading is kept") for key, a, b, kept in conflicts]
     m = OVERALL.search(flatten(doc.page(0)))
     if m:
         judgements["overall"] = parse_grade(m.group("grade"))

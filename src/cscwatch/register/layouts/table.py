@@ -9,8 +9,9 @@ order, such a table gives the next row's grade to this row, without any sign of 
 :func:`read_rows` reads the same table from the text runs' boxes (:class:`~cscwatch.register.text.Segment`):
 each row label's vertical band on the page, and each grade cell (the grade's words, merged across
 the lines of one cell) assigned to the row whose band it overlaps most. Layouts read both ways and
-compare (:func:`merge_readings`): when the readings disagree, the page layout wins and the report
-carries a ``conflict`` warning naming both values.
+compare (:func:`merge_readings`): when the readings disagree, the text order's grade is kept only
+if a cell with that grade sits beside the row on the page, else the page's; either way the report
+carries a ``conflict`` warning naming both values and the one kept.
 
 Pure functions over segments: testable without a PDF.
 """
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from cscwatch.register.layouts.common import GRADE
 from cscwatch.register.text import Segment
 
-__all__ = ["read_rows", "merge_readings", "GradeCell"]
+__all__ = ["read_rows", "merge_readings", "GradeCell", "TableReading"]
 
 _GRADE_WORD = re.compile(
     r"^(?:requires?|improvement|to|be|good|outstanding|inadequate|adequate|not|judged|applicable)$", re.I)
@@ -119,12 +120,21 @@ def _label_text(segments: Sequence[Segment]) -> tuple[str, list[tuple[int, int, 
     return text, spans
 
 
-def read_rows(segments: Sequence[Segment], rows: Mapping[str, str]) -> dict[str, str]:
+class TableReading(dict):
+    """{row key: grade text} read by position, plus ``beside``: every grade cell touching each row's band."""
+
+    def __init__(self, rows: Mapping[str, str] = (), beside: Mapping[str, list[str]] | None = None):
+        super().__init__(rows)
+        self.beside: dict[str, list[str]] = dict(beside or {})
+
+
+def read_rows(segments: Sequence[Segment], rows: Mapping[str, str]) -> TableReading:
     """{row key: grade text} for the rows whose label (a regex) is on the page with a grade cell beside it.
 
     A row's band runs from the top of its label's first line to the bottom of its last. A grade
     cell belongs to the row whose band it overlaps most (ties: nearest middle); each cell serves one
-    row. A row whose band no grade cell touches is left out, never guessed.
+    row. A row whose band no grade cell touches is left out, never guessed. ``.beside`` keeps, per
+    row, the text of every grade cell touching its band, to check a text-order reading against.
     """
     text, spans = _label_text(segments)
     bands: dict[str, tuple[float, float, float]] = {}   # key -> (bottom, top, left)
@@ -149,27 +159,37 @@ def read_rows(segments: Sequence[Segment], rows: Mapping[str, str]) -> dict[str,
                 middle_gap = abs((bottom + top) / 2 - (cell.bottom + cell.top) / 2)
                 scored.append((-overlap, middle_gap, key, i))
     out: dict[str, str] = {}
+    beside: dict[str, list[str]] = {}
     used: set[int] = set()
     for _, _, key, i in sorted(scored):
+        beside.setdefault(key, []).append(cells[i].text)
         if key not in out and i not in used:
             out[key] = cells[i].text
             used.add(i)
-    return out
+    return TableReading(out, beside)
 
 
-def merge_readings(text_order: Mapping[str, str], layout: Mapping[str, str]) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+def merge_readings(text_order: Mapping[str, str],
+                   layout: Mapping[str, str]) -> tuple[dict[str, str], list[tuple[str, str, str, str]]]:
     """One reading from the text-order and the page-layout readings of a table.
 
-    Rows only one reading found are kept; where both found a row and disagree, the page layout's
-    grade is kept and ``(key, text-order grade, layout grade)`` is returned so the report can say so.
+    Rows only one reading found are kept. Where both found a row and disagree, the text order's
+    grade is kept if a cell with that grade touches the row's band on the page (the text order is
+    plausible there, and a damaged file can shift boxes), else the page layout's (the text layer put
+    the grade apart from its row). ``(key, text-order grade, layout grade, kept)`` is returned for
+    each disagreement so the report can say so.
     """
+    beside = getattr(layout, "beside", {})
     merged = dict(text_order)
-    conflicts: list[tuple[str, str, str]] = []
+    conflicts: list[tuple[str, str, str, str]] = []
     for key, grade in layout.items():
         old = merged.get(key)
-        if old is not None and _norm(old) != _norm(grade):
-            conflicts.append((key, old, grade))
-        merged[key] = grade
+        if old is None or _norm(old) == _norm(grade):
+            merged[key] = grade if old is None else old
+            continue
+        plausible = any(_norm(text) == _norm(old) for text in beside.get(key, []))
+        merged[key] = old if plausible else grade
+        conflicts.append((key, old, grade, "text order" if plausible else "page"))
     return merged, conflicts
 
 
