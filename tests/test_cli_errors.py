@@ -28,6 +28,7 @@ BAD_ARGUMENTS: dict[str, list[list[str]]] = {
     "serve": [["--db", "{tmp}/missing.duckdb", "--get", "/"], ["--port", "99999", "--db", "{db}"]],
     "reports parse": [[f"{{tmp}}/{QUOTED}.pdf"]],
     "reports ingest": [[f"{{tmp}}/{QUOTED}", "--db", "{tmp}/i.duckdb"]],
+    "visits": [["--la", "Atlantis", "--db", "{db}"], ["--db", "{tmp}/missing.duckdb"]],
     "inspections": [["--la", "Atlantis", "--db", "{db}"], ["--db", f"{{tmp}}/{QUOTED}.duckdb"]],
     "stats national": [["--as-at", "31/03/2025", "--db", "{db}"], ["--as-at", "2025-02-30", "--db", "{db}"]],
     "risk backtest": [["--target", "nonsense", "--db", "{db}"]],

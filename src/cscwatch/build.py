@@ -85,7 +85,7 @@ def _load_register(store: Store, data_dir: Path, say: Progress, summary: BuildSu
         summary.register_skipped = True
         say("register: bundled Ofsted files unchanged, nothing to do")
         return
-    say("register: official Ofsted inspection history")
+    say("register: official Ofsted inspection history and the third-party scrape of later inspections")
     summary.register_rows = load_official(store, data_dir / "ofsted")
     with store.transaction() as con:
         con.execute("DELETE FROM source_file WHERE source_id = ?", [REGISTER_KEY])

@@ -31,10 +31,13 @@ def test_inspections_json_for_one_la(db):
     result = run("inspections", "--la", "merton", "--format", "json", "--db", str(db))
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert [r["framework"] for r in rows] == ["SLAC", "SIF", "ILACS"]
-    ilacs = rows[-1]
-    assert ilacs["inspection_type"] == "short" and ilacs["sources"] == "ofsted"
+    assert [r["framework"] for r in rows] == ["SLAC", "SIF", "ILACS", "ILACS-2023"]
+    ilacs = rows[2]
+    assert ilacs["inspection_type"] == "short" and ilacs["sources"] == "ofsted,thirdparty"
     assert ilacs["start_date"] == "2022-02-28" and ilacs["overall"] == "outstanding"
+    assert ilacs["end_date"] == "2022-03-04"            # only the third-party scrape prints end dates
+    latest = rows[3]                                    # published after Ofsted's lists end
+    assert (latest["sources"], latest["start_date"], latest["la_name"]) == ("thirdparty", "2025-07-14", "Merton")
     assert set(ilacs) >= {"inspection_id", "la_code_old", "la_code_new", "publication_date", "help_and_protection",
                           "children_in_care", "care_leavers", "adoption", "leadership", "lscb",
                           "slac_safeguarding", "slac_looked_after"}
@@ -46,7 +49,7 @@ def test_la_by_code_or_name(db, la):
     result = run("inspections", "--la", la, "--format", "csv", "--db", str(db))
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert len(rows) == 3 and {r["la_code_old"] for r in rows} == {"315"}
+    assert len(rows) == 4 and {r["la_code_old"] for r in rows} == {"315"}
 
 
 def test_la_name_variants(db):
@@ -76,7 +79,7 @@ def test_one_letter_typo_resolves(db):
 def test_inspections_table_and_all(db):
     result = run("inspections", "--db", str(db), "--format", "csv")
     assert result.exit_code == 0
-    assert len(result.stdout.strip().splitlines()) == 1 + 663
+    assert len(result.stdout.strip().splitlines()) == 1 + 663 + 44   # official + third party only
     assert run("inspections", "--la", "Norfolk", "--db", str(db)).exit_code == 0
 
 

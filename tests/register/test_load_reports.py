@@ -80,7 +80,7 @@ def snapshot(store) -> dict[str, list]:
 
 def test_first_ingest(store, reports, parser):
     progress: list[tuple[int, int, str]] = []
-    summary = ingest_reports(store, [reports], workers=1, progress=lambda *a: progress.append(a))
+    summary = ingest_reports(store, [reports], workers=1, limits=None, progress=lambda *a: progress.append(a))
     assert (summary.new, summary.unchanged, summary.replaced, summary.no_judgements) == (4, 0, 0, 1)
     assert summary.failed == [("html.pdf", "not a PDF: an HTML page ('Report not found') saved with a .pdf name")]
     assert [p[:2] for p in progress] == [(i, 5) for i in range(1, 6)]
@@ -96,20 +96,20 @@ def test_first_ingest(store, reports, parser):
 
 
 def test_reingest_changes_nothing_and_parses_nothing(store, reports, parser):
-    ingest_reports(store, [reports], workers=1)
+    ingest_reports(store, [reports], workers=1, limits=None)
     before = snapshot(store)
     parser.clear()
-    summary = ingest_reports(store, [reports], workers=1)
+    summary = ingest_reports(store, [reports], workers=1, limits=None)
     assert parser == []                       # skipped on SHA-256, before any parsing
     assert (summary.new, summary.unchanged, summary.replaced, summary.failed) == (0, 5, 0, [])
     assert snapshot(store) == before
 
 
 def test_changed_file_replaces_its_rows(store, reports, parser):
-    ingest_reports(store, [reports], workers=1)
+    ingest_reports(store, [reports], workers=1, limits=None)
     old_sha = store.scalar("SELECT sha256 FROM report_file WHERE path LIKE '%/c.pdf'")
     write(reports, "c.pdf", {"start": "2025-06-09", "grades": {"overall": "outstanding"}, "pages": ["new"]})
-    summary = ingest_reports(store, [reports], workers=1)
+    summary = ingest_reports(store, [reports], workers=1, limits=None)
     assert (summary.new, summary.unchanged, summary.replaced) == (0, 4, 1)
     new_sha = store.scalar("SELECT sha256 FROM report_file WHERE path LIKE '%/c.pdf'")
     assert new_sha != old_sha
@@ -132,13 +132,13 @@ def test_crash_mid_batch_keeps_what_was_committed(store, reports, parser, monkey
 
     monkeypatch.setattr(load, "write_report", flaky)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        ingest_reports(store, [reports], workers=1)
+        ingest_reports(store, [reports], workers=1, limits=None)
     kept = {Path(p).name for (p,) in store.con.execute("SELECT path FROM report_file").fetchall()}
     assert kept == set(written) and len(kept) == 2
     assert store.scalar("SELECT count(*) FROM report_page WHERE sha256 IN (SELECT sha256 FROM report_file)") > 0
     # the next run picks up where the crash stopped
     monkeypatch.setattr(load, "write_report", real_write)
-    summary = ingest_reports(store, [reports], workers=1)
+    summary = ingest_reports(store, [reports], workers=1, limits=None)
     assert (summary.unchanged, summary.new + len(summary.failed)) == (2, 3)
     assert store.scalar("SELECT count(*) FROM report_file") == 5
 
@@ -146,7 +146,7 @@ def test_crash_mid_batch_keeps_what_was_committed(store, reports, parser, monkey
 def test_same_bytes_twice_in_a_batch_are_parsed_once(store, tmp_path, parser):
     one = write(tmp_path, "one.pdf", {"start": "2023-03-06", "grades": {"overall": "good"}})
     two = write(tmp_path, "two.pdf", one.read_text())
-    summary = ingest_reports(store, [one, two], workers=1)
+    summary = ingest_reports(store, [one, two], workers=1, limits=None)
     assert len(parser) == 1
     assert (summary.new, summary.unchanged) == (2, 0)
     assert store.scalar("SELECT count(*) FROM report_file") == 2
@@ -154,14 +154,14 @@ def test_same_bytes_twice_in_a_batch_are_parsed_once(store, tmp_path, parser):
     # a copy under a new name later on: recorded, not parsed
     three = write(tmp_path, "three.pdf", one.read_text())
     parser.clear()
-    summary = ingest_reports(store, [three], workers=1)
+    summary = ingest_reports(store, [three], workers=1, limits=None)
     assert parser == [] and summary.unchanged == 1
     assert store.scalar("SELECT status FROM report_file WHERE path = ?", [str(three.resolve())]) == "parsed"
 
 
 def test_parsed_report_without_la_is_recorded_as_error(store, tmp_path, parser, monkeypatch):
     path = write(tmp_path, "x.pdf", {"start": "2023-03-06", "la": ""})
-    summary = ingest_reports(store, [path], workers=1)
+    summary = ingest_reports(store, [path], workers=1, limits=None)
     assert summary.failed == [(str(path), "parsed, but no LA code")]
     assert store.scalar("SELECT status FROM report_file") == "error"
 
@@ -192,7 +192,10 @@ def test_real_reports_reconcile_with_official_data(shared_dir, store):
     assert sorted(Path(f).parent.name for f, _ in summary.failed) == ["80490_bromley", "80543_rotherham"]
     assert all("HTML" in reason for _, reason in summary.failed)
     rec = summary.reconciled
-    assert (rec.both, rec.report_only, rec.lscb_attached, rec.inspections) == (129, 0, 1, 663)
+    assert (rec.both, rec.report_only, rec.lscb_attached, rec.inspections) == (129, 0, 1, 663 + 44)
+    assert (rec.thirdparty_matched, rec.thirdparty_added) == (164, 44)
+    # the report warnings (Isles of Scilly 2016's "Not judged" rows) checked against Ofsted's record
+    assert rec.warnings_checked == {"also_blank": 3}
     found = set(store.con.execute(
         "SELECT inspection_id, field, report_value, official_value FROM discrepancy").fetchall())
     # Merton 2022 (short in the report and the 2025 edition, standard in the 2023 edition) and the
@@ -238,7 +241,7 @@ def test_generated_pdfs_end_to_end(store, tmp_path):
     assert (summary.new, summary.no_judgements, len(summary.failed)) == (3, 1, 1)
     rows = {r["start_date"]: r for r in store.rows(
         "SELECT * FROM inspection WHERE la_code_old = '926' AND start_date >= DATE '2022-01-01'")}
-    assert rows[date(2022, 11, 7)]["sources"] == "report,ofsted"
+    assert rows[date(2022, 11, 7)]["sources"] == "report,ofsted,thirdparty"
     assert rows[date(2026, 5, 11)]["sources"] == "report"
     assert rows[date(2026, 5, 11)]["framework"] == "ILACS-2026"
     assert store.scalar("SELECT count(*) FROM discrepancy") == 0

@@ -18,7 +18,7 @@ def _table(store, table: str) -> list[tuple]:
 
 @pytest.fixture
 def loaded(store):
-    load_official(store)
+    load_official(store, thirdparty=False)   # Ofsted's lists alone (the scrape: test_thirdparty.py)
     return store
 
 
@@ -38,7 +38,7 @@ def test_loads_every_inspection_and_visit(loaded):
 def test_reload_is_idempotent(loaded):
     before = {t: _table(loaded, t) for t in ("source_inspection", "source_judgement", "visit", "inspection",
                                               "judgement", "inspection_source", "discrepancy")}
-    assert load_official(loaded) == 808
+    assert load_official(loaded, thirdparty=False) == 808
     assert {t: _table(loaded, t) for t in before} == before
 
 

@@ -50,7 +50,7 @@ def test_first_run_downloads_and_ingests_then_only_a_new_report_is_fetched(site,
     assert first.status == "ok" and first.providers == 2 and first.listed == 3 and first.new_links == 3
     assert sorted(d["url"].rsplit("/", 1)[1] for d in first.downloaded) == ["501", "502"]
     assert site.hits["/v1/file/503"] == 0, "area SEND inspections are not children's social care"
-    assert first.ingest == {"new": 2, "unchanged": 0, "replaced": 0, "no_judgements": 1, "failed": []}
+    assert first.ingest == {"new": 2, "unchanged": 0, "replaced": 0, "no_judgements": 1, "failed": [], "warnings": []}
     assert store.scalar("SELECT count(*) FROM source_inspection WHERE source = 'report' AND la_code_old = '926'") == 1
     assert {k: r["status"] for k, r in _links(store).items()} == {"501": "ingested", "502": "ingested", "503": "listed"}
     assert _links(store)["501"]["la_code_old"] == "926" and _links(store)["502"]["doc_kind"] == "focused_visit"

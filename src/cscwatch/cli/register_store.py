@@ -1,7 +1,8 @@
-"""Register commands that use the store: ``reports ingest``, ``inspections``, ``stats national``.
+"""Register commands that use the store: ``reports ingest``, ``inspections``, ``visits``, ``stats national``.
 
 Thin wrappers: the work is done by :func:`cscwatch.register.load.ingest_reports`,
-:func:`cscwatch.register.query.list_inspections` and :func:`cscwatch.register.national.national_stats`.
+:func:`cscwatch.register.query.list_inspections`, :func:`cscwatch.register.visits.list_visits` and
+:func:`cscwatch.register.national.national_stats`.
 """
 from __future__ import annotations
 
@@ -84,16 +85,24 @@ def ingest(
             summary = ingest(store, paths, workers=workers, progress=progress)
     for file, reason in summary.failed:
         err_console.print(f"[red]failed[/red] {file}: {reason}", highlight=False, soft_wrap=True)
+    for file, warning in summary.warnings:
+        err_console.print(f"[yellow]warning[/yellow] {file}: {warning}", highlight=False, soft_wrap=True)
     rec = summary.reconciled
+    warned = len({file for file, _ in summary.warnings})
     typer.echo(
         f"{summary.total} files: {summary.new} new, {summary.unchanged} unchanged, {summary.replaced} replaced, "
-        f"{len(summary.failed)} failed ({summary.no_judgements} without judgements)"
+        f"{len(summary.failed)} failed ({summary.no_judgements} without judgements); "
+        f"{len(summary.warnings)} warnings on {warned} files"
     )
     if rec is not None:
         typer.echo(
             f"register: {rec.inspections} inspections ({rec.both} report+ofsted, {rec.report_only} report only, "
-            f"{rec.official_only} ofsted only), {rec.discrepancies} discrepancies"
+            f"{rec.official_only} ofsted only; {rec.thirdparty_matched + rec.thirdparty_added} backed by the"
+            f" third-party scrape, {rec.thirdparty_added} by it alone), {rec.discrepancies} discrepancies"
         )
+        if rec.warnings_checked:
+            checked = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in rec.warnings_checked.items())
+            typer.echo(f"report warnings checked against the official record: {checked}")
     if summary.total == 0:
         err_console.print("[red]Error:[/red] no report files found", highlight=False)
         raise typer.Exit(1)
@@ -122,6 +131,25 @@ def inspections(
         err_console.print(f"As at: {reach['text']}", highlight=False, soft_wrap=True, style="dim")
 
 
+def visits(
+    la: Annotated[str | None, typer.Option("--la", help="LA name, DfE code (926) or ONS code (E10000020).")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """One row per focused visit, monitoring visit or JTAI: date, type, theme, areas for priority action."""
+    from cscwatch.register.visits import VISIT_COLUMNS, list_visits
+
+    with friendly_errors():
+        with _reader(db) as store:
+            rows = list_visits(store, la)
+    columns = list(VISIT_COLUMNS)
+    if fmt is OutputFormat.table:
+        columns = ["la_name", "visit_type", "visit_date", "theme", "priority_action", "sources"]
+    elif fmt is OutputFormat.csv:
+        rows = [dict(r, priority_actions="\n".join(r["priority_actions"])) for r in rows]
+    emit_rows(rows, fmt, title="Visits", columns=columns)
+
+
 def _grade_table(title: str, rows: list[dict[str, Any]], first: str) -> Table:
     table = Table(title=title)
     for c in (first, "inspections", "graded", "O", "G", "RI", "I", "good+ %", "I %"):
@@ -148,6 +176,12 @@ def _print_stats(stats: dict[str, Any], by: str) -> None:
         table.add_row(key, *[str(counts[g]) for g in ("outstanding", "good", "requires_improvement", "inadequate",
                                                       "not_graded")])
     console.print(table)
+    if a.get("no_overall_grade"):
+        console.print(f"{len(a['no_overall_grade'])} LAs whose latest inspection has no overall grade (April 2026"
+                      f" format) are not in the overall counts: {', '.join(a['no_overall_grade'])}")
+    if a.get("by_source"):
+        console.print("sources of the inspections counted: " + ", ".join(
+            f"{src or 'none'} {n}" for src, n in a["by_source"].items()))
     shares = a["shares"]
     if shares["good_or_better"] is not None:
         console.print(f"good or better {100 * shares['good_or_better']:.0f}%, "
@@ -199,4 +233,5 @@ def national(
 def register(app: typer.Typer, reports_app: typer.Typer) -> None:
     reports_app.command("ingest")(ingest)
     app.command("inspections")(inspections)
+    app.command("visits")(visits)
     app.add_typer(stats_app, name="stats")

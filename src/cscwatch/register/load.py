@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,8 @@ import duckdb
 
 from cscwatch.register.model import ParsedReport
 from cscwatch.register.reconcile import ReconcileSummary, insert_rows, reconcile
+from cscwatch.register.text import MAX_REPORT_BYTES, ReportFileError, display_path
+from cscwatch.register.worker import DEFAULT_LIMITS, ParseLimits, limit_message, run_bounded
 from cscwatch.store import Store
 
 #: ``progress(done, total, file)`` is called once per file handled (skipped files included).
@@ -40,6 +42,8 @@ class IngestSummary:
     replaced: int = 0            # known path, new content: old rows replaced
     failed: list[tuple[str, str]] = field(default_factory=list)   # (file, reason)
     no_judgements: int = 0       # of new + replaced: real reports without grades (letters)
+    #: (file, warning) for every typed parse warning of the files parsed in this batch
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     reconciled: ReconcileSummary | None = None
 
     @property
@@ -51,20 +55,32 @@ class IngestSummary:
             "new": self.new, "unchanged": self.unchanged, "replaced": self.replaced,
             "no_judgements": self.no_judgements,
             "failed": [{"file": f, "reason": r} for f, r in self.failed],
+            "warnings": [{"file": f, "warning": w} for f, w in self.warnings],
         }
 
 
 @dataclass(frozen=True)
 class _Candidate:
-    path: str          # resolved absolute path: the ledger key
+    path: str          # resolved absolute path as text (undecodable bytes escaped): the ledger key
     display: str       # as the user sees it
     sha256: str
     size_bytes: int
+    fs_path: str = ""  # the path to open (may hold bytes that are not UTF-8)
 
 
 def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a regular file's bytes; ReportFileError for a FIFO, socket or device (never blocks)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as err:
+        raise ReportFileError(f"cannot read file: {err.strerror or err}") from None
+    with open(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReportFileError("not a regular file (a FIFO, socket, device or directory)")
+        if info.st_size > MAX_REPORT_BYTES:
+            raise ReportFileError(f"file too large for a report: {info.st_size / 2**20:.0f} MB")
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -78,17 +94,21 @@ def find_report_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
 
 
 def _parse_file(path: str, display: str, sha256: str, size_bytes: int) -> ParsedReport:
-    """Parse one file in a worker; any unexpected failure becomes an error result, never a crash."""
+    """Parse one file in a worker; any unexpected failure becomes an error result, never a crash.
+
+    ``path`` is the path to open; the caller re-keys the result by its ledger path.
+    """
     from cscwatch.register.parse import parse_report
 
     try:
         report = parse_report(path, display, keep_text=True)
+    except MemoryError:
+        raise   # the worker pool names the memory limit
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
         reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
         return ParsedReport(file=display, path=path, sha256=sha256, size_bytes=size_bytes, status="error",
                             error=str(reason))
-    # The ledger is keyed by the path as listed; the parser's SHA-256 is kept (it read the bytes).
-    return replace(report, path=path, file=display)
+    return replace(report, file=display)
 
 
 def _framework(report: ParsedReport) -> str | None:
@@ -117,6 +137,22 @@ def _drop_content(con: duckdb.DuckDBPyConnection, sha256: str) -> None:
     con.execute("DELETE FROM source_judgement WHERE source_id = ?", [sid])
     con.execute("DELETE FROM source_inspection WHERE source_id = ?", [sid])
     con.execute("DELETE FROM report_page WHERE sha256 = ?", [sha256])
+    con.execute("DELETE FROM report_warning WHERE sha256 = ?", [sha256])
+    con.execute("DELETE FROM visit WHERE visit_id = ?", [sid])
+
+
+def _write_visit(con: duckdb.DuckDBPyConnection, report: ParsedReport) -> None:
+    """A letter (focused visit, monitoring visit, JTAI) as an ungraded event beside Ofsted's list."""
+    if not (report.visit_type and report.la_code_old and report.inspection_start):
+        return
+    con.execute(
+        "INSERT INTO visit (visit_id, la_code_old, la_code_new, visit_type, visit_date, publication_date, theme,"
+        " source, end_date, la_name, lead_inspector, priority_action, priority_actions, report_sha256)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'report', ?, ?, ?, ?, ?, ?)",
+        [f"report:{report.sha256}", report.la_code_old, report.la_code_new, report.visit_type,
+         report.inspection_start, report.publication_date, report.theme, report.inspection_end, report.la_name,
+         report.lead_inspector, report.priority_action or bool(report.priority_actions),
+         "\n".join(report.priority_actions) or None, report.sha256])
 
 
 def write_report(store: Store, report: ParsedReport) -> None:
@@ -143,6 +179,11 @@ def write_report(store: Store, report: ParsedReport) -> None:
         )
         insert_rows(con, "report_page", ("sha256", "page", "text"),
                     [(sha, i, text) for i, text in enumerate(report.pages, start=1)])
+        if sha:
+            insert_rows(con, "report_warning", ("sha256", "field", "code", "message"),
+                        [(sha, w.field, w.code, w.message) for w in report.warnings])
+        if report.status == "no_judgements":
+            _write_visit(con, report)
         if report.status != "parsed":
             return
         sid = f"report:{sha}"
@@ -175,41 +216,38 @@ def _copy_ledger_row(store: Store, cand: _Candidate) -> None:
         )
 
 
-def _parse_all(todo: Sequence[_Candidate], workers: int | None,
+def _parse_all(todo: Sequence[_Candidate], workers: int | None, limits: ParseLimits | None,
                on_result: Callable[[_Candidate, ParsedReport], None]) -> None:
-    """Parse candidates over ``workers`` processes, handing each result over as soon as it is ready."""
-    workers = max(1, workers or os.cpu_count() or 1)
-    if workers == 1 or len(todo) <= 1:
+    """Parse candidates in bounded worker processes, handing each result over as soon as it is ready.
+
+    ``limits=None`` parses in this process, unbounded (for tests with a stand-in parser).
+    """
+    if limits is None:
         for cand in todo:
-            on_result(cand, _parse_file(cand.path, cand.display, cand.sha256, cand.size_bytes))
+            on_result(cand, _parse_file(cand.fs_path or cand.path, cand.display, cand.sha256, cand.size_bytes))
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
-    try:
-        pending: dict[Future[ParsedReport], _Candidate] = {
-            pool.submit(_parse_file, c.path, c.display, c.sha256, c.size_bytes): c for c in todo
-        }
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=lambda f: pending[f].path):
-                cand = pending.pop(fut)
-                try:
-                    report = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker fails its file, not the batch
-                    report = ParsedReport(file=cand.display, path=cand.path, sha256=cand.sha256,
-                                          size_bytes=cand.size_bytes, status="error",
-                                          error=f"parser process failed: {type(exc).__name__}: {exc}")
-                on_result(cand, report)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+
+    def done(index: int, report: ParsedReport | None, error: BaseException | None) -> None:
+        cand = todo[index]
+        if report is None:   # the worker timed out, died or ran out of memory
+            report = ParsedReport(file=cand.display, path=cand.path, sha256=cand.sha256,
+                                  size_bytes=cand.size_bytes, status="error", error=limit_message(error, limits))
+        on_result(cand, report)
+
+    run_bounded(_parse_file, [(c.fs_path or c.path, c.display, c.sha256, c.size_bytes) for c in todo],
+                workers=max(1, workers or os.cpu_count() or 1), limits=limits, on_result=done)
 
 
 def ingest_reports(store: Store, paths: Iterable[str | Path], *, workers: int | None = None,
-                   progress: Progress | None = None) -> IngestSummary:
+                   progress: Progress | None = None,
+                   limits: ParseLimits | None = DEFAULT_LIMITS) -> IngestSummary:
     """Parse report files or folders into the store and rebuild the reconciled register.
 
     Returns what happened to each file: new, unchanged (SHA-256 already stored: not parsed),
-    replaced (same path, new content), failed (with the reason, also kept in the ledger), and how
-    many stored files were real reports without judgements.
+    replaced (same path, new content), failed (with the reason, also kept in the ledger), how
+    many stored files were real reports without judgements, and every typed warning of the files
+    parsed. Each file is parsed in a worker process within ``limits`` (time and memory per file);
+    ``limits=None`` parses in this process (tests with a stand-in parser).
     """
     summary = IngestSummary()
     files = find_report_files(paths)
@@ -228,9 +266,13 @@ def ingest_reports(store: Store, paths: Iterable[str | Path], *, workers: int | 
     queued: dict[str, _Candidate] = {}
     duplicates: list[_Candidate] = []
     for path, display in files:
-        key = str(path)
+        key = display_path(path)
         try:
-            cand = _Candidate(key, display, file_sha256(path), os.path.getsize(path))
+            cand = _Candidate(key, display, file_sha256(path), os.path.getsize(path), fs_path=str(path))
+        except ReportFileError as exc:
+            summary.failed.append((display, str(exc)))
+            tick(display)
+            continue
         except OSError as exc:
             summary.failed.append((display, f"cannot read file: {exc.strerror or exc}"))
             tick(display)
@@ -260,11 +302,14 @@ def ingest_reports(store: Store, paths: Iterable[str | Path], *, workers: int | 
         tick(cand.display)
 
     def on_result(cand: _Candidate, report: ParsedReport) -> None:
+        # The ledger is keyed by the path as listed; the parser's SHA-256 is kept (it read the bytes).
+        report = replace(report, path=cand.path, file=cand.display)
         write_report(store, report)
         outcome[cand.sha256] = _checked(report)
+        summary.warnings.extend((cand.display, str(w)) for w in report.warnings)
         count(cand, outcome[cand.sha256])
 
-    _parse_all(todo, workers, on_result)
+    _parse_all(todo, workers, limits, on_result)
     for cand in duplicates:     # same bytes as a file parsed above: same outcome, no second parse
         _copy_ledger_row(store, cand)
         count(cand, outcome[cand.sha256])

@@ -31,6 +31,13 @@ Basis = Literal["inspection", "publication"]
 GRADE_KEYS: tuple[str, ...] = tuple(g.value for g in GRADES)
 
 
+#: Ofsted's as-at tables count inspections begun by the date whose report was published within
+#: this many days after it (the 31 March 2025 table: reports published by 30 June 2025; Dorset,
+#: Durham and York, inspected in March and published in April and May, are in it, and Wakefield,
+#: inspected from 24 March and published on 18 July, is not). Only the ``inspection`` basis uses it.
+PUBLICATION_WINDOW_DAYS = 91
+
+
 @dataclass(frozen=True)
 class _Inspection:
     inspection_id: str
@@ -39,6 +46,8 @@ class _Inspection:
     start_date: date | None
     publication_date: date | None
     grades: dict[str, str]
+    la_name: str | None = None
+    sources: str | None = None
 
     def when(self, basis: Basis) -> date | None:
         if basis == "inspection":
@@ -58,7 +67,7 @@ def la_exists(code: str, on: date) -> bool:
 
 def _load(store: Store) -> list[_Inspection]:
     rows = store.rows(
-        "SELECT inspection_id, la_code_old, framework, start_date, publication_date FROM inspection"
+        "SELECT inspection_id, la_code_old, framework, start_date, publication_date, la_name, sources FROM inspection"
         " ORDER BY la_code_old, coalesce(start_date, publication_date), inspection_id"
     )
     grades: dict[str, dict[str, str]] = defaultdict(dict)
@@ -100,19 +109,39 @@ def _breakdown(inspections: list[_Inspection], key: str) -> list[dict[str, Any]]
     return rows
 
 
-def as_at_distribution(inspections: list[_Inspection], on: date, *, basis: Basis = "inspection") -> dict[str, Any]:
-    """Each existing LA's latest SIF/ILACS overall grade on ``on`` and its sub-judgements."""
+def _counted(i: _Inspection, on: date, basis: Basis, window: int | None) -> bool:
+    """Whether an inspection counts towards the position on ``on``."""
+    when = i.when(basis)
+    if i.framework not in OVERALL_FRAMEWORKS or when is None or when > on:
+        return False
+    if basis == "inspection" and window is not None and i.publication_date is not None \
+            and (i.publication_date - on).days > window:
+        return False   # published after the table would have been drawn up
+    return la_exists(i.la_code_old, on)
+
+
+def as_at_distribution(inspections: list[_Inspection], on: date, *, basis: Basis = "inspection",
+                       publication_window: int | None = PUBLICATION_WINDOW_DAYS) -> dict[str, Any]:
+    """Each existing LA's latest SIF/ILACS inspection on ``on``: its overall grade and sub-judgements.
+
+    An LA whose latest inspection has **no overall grade** (the April 2026 format, framework
+    ILACS-2026) is not given one: it is left out of the overall counts and shares and listed in
+    ``no_overall_grade``, and its four sub-judgements count as they are. Its previous overall grade
+    is not carried forward either: it was superseded by the inspection that dropped the judgement.
+    ``n_las`` counts the LAs with an overall grade, ``n_latest`` every LA with a counted inspection.
+    """
     latest: dict[str, _Inspection] = {}
     for i in inspections:
+        if not _counted(i, on, basis, publication_window):
+            continue
         when = i.when(basis)
-        if i.framework not in OVERALL_FRAMEWORKS or "overall" not in i.grades or when is None or when > on:
-            continue
-        if not la_exists(i.la_code_old, on):
-            continue
         best = latest.get(i.la_code_old)
-        if best is None or (when, i.inspection_id) > (best.when(basis), best.inspection_id):
+        # a same-day inspection without an overall grade never displaces one with (a duplicate row)
+        rank = (when, "overall" in i.grades, i.inspection_id)
+        if best is None or rank > (best.when(basis), "overall" in best.grades, best.inspection_id):
             latest[i.la_code_old] = i
-    overall = grade_distribution([i.grades["overall"] for i in latest.values()])
+    with_overall = {code: i for code, i in latest.items() if "overall" in i.grades}
+    overall = grade_distribution([i.grades["overall"] for i in with_overall.values()])
     subs: dict[str, dict[str, Any]] = {}
     for key in AS_AT_SUB_JUDGEMENTS:
         graded = [i.grades[key] for i in latest.values() if key in i.grades]
@@ -123,18 +152,27 @@ def as_at_distribution(inspections: list[_Inspection], on: date, *, basis: Basis
     # authority awaiting its first inspection).
     existing = {i.la_code_old for i in inspections if la_exists(i.la_code_old, on)} | set(latest)
     good_plus = overall["outstanding"] + overall["good"]
+    by_source = Counter(i.sources or "" for i in latest.values())
     return {
         "date": on,
         "basis": basis,
-        "n_las": len(latest),
+        "publication_window_days": publication_window if basis == "inspection" else None,
+        "n_las": len(with_overall),
+        "n_latest": len(latest),
         "n_existing": len(existing),
         "not_yet_graded": sorted(existing - set(latest)),
+        "no_overall_grade": sorted(set(latest) - set(with_overall)),
         "good_or_better_share_of_existing": _share(good_plus, len(existing)),
         "counts": {g: overall[g] for g in GRADE_KEYS},
         "shares": {**{g: overall[f"share_{g}"] for g in GRADE_KEYS},
                    "good_or_better": overall["share_good_or_better"]},
         "sub_judgements": subs,
         "las": {code: i.inspection_id for code, i in sorted(latest.items())},
+        "by_source": dict(sorted(by_source.items())),
+        "latest": [{"la_code_old": code, "la_name": i.la_name, "inspection_id": i.inspection_id,
+                    "framework": i.framework, "start_date": i.start_date, "publication_date": i.publication_date,
+                    "overall": i.grades.get("overall"), "sources": i.sources}
+                   for code, i in sorted(latest.items())],
     }
 
 
@@ -160,7 +198,8 @@ def transitions(inspections: list[_Inspection]) -> dict[str, Any]:
 
 
 def national_stats(store: Store, by: Literal["year", "framework"] = "year", as_at: date | None = None, *,
-                   basis: Basis = "inspection") -> dict[str, Any]:
+                   basis: Basis = "inspection",
+                   publication_window: int | None = PUBLICATION_WINDOW_DAYS) -> dict[str, Any]:
     """The national picture from the register.
 
     Keys: ``las_inspected`` (LAs with any inspection), ``inspections``, ``by_year`` or
@@ -176,6 +215,7 @@ def national_stats(store: Store, by: Literal["year", "framework"] = "year", as_a
         "las_inspected": len({i.la_code_old for i in inspections}),
         "inspections": len(inspections),
         f"by_{by}": _breakdown(inspections, by),
-        "as_at": as_at_distribution(inspections, as_at or date.today(), basis=basis),
+        "as_at": as_at_distribution(inspections, as_at or date.today(), basis=basis,
+                                    publication_window=publication_window),
         "transitions": transitions(inspections),
     }

@@ -13,6 +13,8 @@ official statistics as published:
   between editions (Merton 2022: standard in the 2023 edition, short in 2025; a Staffordshire
   2023 care-leavers grade). Reconciliation links them to the events row of the same inspection and
   shows where a report disagrees with either edition.
+* ``d2i_ilacs_scrape_latest_inspection_snapshots.csv``: not Ofsted's: a third party's scrape of the
+  reports, loaded by :mod:`cscwatch.register.thirdparty` with the lowest precedence.
 * ``ofsted_ilacs_inspection_history_2018_2025.csv`` and
   ``ofsted_la_inspections_as_at_31_march_2025.csv``: the sheets the ILACS rows and the
   31 March 2025 national count come from, kept to check the register against
@@ -325,12 +327,15 @@ def read_as_at_31_march_2025(data_dir: Path | None = None) -> list[dict[str, obj
     return out
 
 
-def load_official(store: Store, data_dir: Path | None = None, *, reconcile: bool = True) -> int:
+def load_official(store: Store, data_dir: Path | None = None, *, reconcile: bool = True,
+                  thirdparty: bool = True) -> int:
     """Load the official history into the source layer and visits; returns official rows loaded.
 
     Replaces every ``source = 'ofsted'`` row in one transaction, so re-running is idempotent and a
-    newer bundled edition simply supersedes the old one. Then rebuilds the reconciled register
-    (unless ``reconcile=False``, for callers that reconcile once after ingesting reports too).
+    newer bundled edition simply supersedes the old one. Unless ``thirdparty=False``, the bundled
+    third-party scrape (:mod:`cscwatch.register.thirdparty`, lower precedence) is loaded in the same
+    transaction, so the register runs past the official lists' end. Then rebuilds the reconciled
+    register (unless ``reconcile=False``, for callers that reconcile once after ingesting reports too).
     """
     folder = Path(data_dir) if data_dir is not None else bundled_dir()
     inspections = read_official_inspections(folder / EVENTS_FILE)
@@ -353,6 +358,10 @@ def load_official(store: Store, data_dir: Path | None = None, *, reconcile: bool
                                    "publication_date", "theme", "source"),
                     [(v.visit_id, v.la_code_old, v.la_code_new, v.visit_type, v.visit_date, v.publication_date,
                       v.theme, "ofsted") for v in visits])
+        if thirdparty:
+            from cscwatch.register.thirdparty import THIRDPARTY_FILE, load_thirdparty
+
+            load_thirdparty(store, folder / THIRDPARTY_FILE, reconcile=False)
         if reconcile:
             reconcile_register(store)
     return len(inspections)

@@ -96,4 +96,44 @@ MIGRATIONS: list[str] = [
         source           TEXT NOT NULL
     );
     """,
+    # 2: typed parse warnings and their check against the official record; visit letters (priority
+    #    actions, link to the report file); the third-party source's disagreements
+    """
+    CREATE TABLE report_warning (
+        sha256   TEXT NOT NULL,             -- the report file's content (report_file.sha256)
+        field    TEXT NOT NULL,             -- a reports-parse column: overall, inspection_end, lead_inspector, ...
+        code     TEXT NOT NULL,             -- not_found | not_judged | unknown_la | unreadable | conflict | inconsistent
+        message  TEXT NOT NULL,
+        PRIMARY KEY (sha256, field, code)
+    );
+    CREATE TABLE inspection_warning (
+        inspection_id   TEXT NOT NULL,
+        source_id       TEXT NOT NULL,      -- the report source that carries the warning
+        field           TEXT NOT NULL,
+        code            TEXT NOT NULL,
+        message         TEXT NOT NULL,
+        checked_against TEXT,               -- source_id of the record the field was checked against (NULL: none)
+        record_value    TEXT,               -- what that record says for the field
+        register_value  TEXT,               -- what the register holds for the field
+        register_source TEXT,               -- which source the register's value came from
+        outcome         TEXT NOT NULL,      -- filled | confirmed | differs | also_blank | no_record
+        PRIMARY KEY (inspection_id, source_id, field, code)
+    );
+    ALTER TABLE visit ADD COLUMN end_date DATE;
+    ALTER TABLE visit ADD COLUMN la_name TEXT;
+    ALTER TABLE visit ADD COLUMN lead_inspector TEXT;
+    ALTER TABLE visit ADD COLUMN priority_action BOOLEAN;   -- the letter sets areas for priority action
+    ALTER TABLE visit ADD COLUMN priority_actions TEXT;     -- the actions as printed, one per line
+    ALTER TABLE visit ADD COLUMN report_sha256 TEXT;        -- the letter's file (report_file.sha256)
+    ALTER TABLE visit ADD COLUMN same_as TEXT;              -- a letter's official visit_id, when Ofsted lists it
+    CREATE TABLE thirdparty_discrepancy (
+        inspection_id     TEXT NOT NULL,
+        field             TEXT NOT NULL,
+        thirdparty_value  TEXT,
+        register_value    TEXT,
+        register_source   TEXT NOT NULL,    -- report | ofsted: the higher-precedence source kept
+        thirdparty_source TEXT NOT NULL,    -- source_id of the third-party row
+        PRIMARY KEY (inspection_id, field)
+    );
+    """,
 ]

@@ -179,7 +179,7 @@ def _visits(store: Store, since: date, until: date, scope: set[str] | None,
         priority = {k: v for k, v in r.items() if "priority" in k and v}
         if priority:
             title += ": areas for priority action"
-        extra = {k: v for k, v in r.items() if k not in ("d", "la_code_old", "source")}
+        extra = {k: v for k, v in r.items() if k not in ("d", "la_code_old", "la_name", "source", "kind", "title", "ident")}
         out.append(_item("visit", r["d"], r["la_code_old"], name, title, r["source"], r["visit_id"], **extra))
     return out
 

@@ -9,6 +9,7 @@ import re
 
 from cscwatch.register.layouts import ilacs, legacy, sif
 from cscwatch.register.layouts.common import Header, LayoutResult, read_header
+from cscwatch.register.layouts.letter import letter_kind
 from cscwatch.register.text import ReportDocument, flatten
 
 __all__ = ["read_layout", "printed_la_name", "visited_la_name", "LETTER", "Header", "LayoutResult"]
@@ -82,6 +83,6 @@ def read_layout(doc: ReportDocument) -> tuple[Header, LayoutResult | None]:
     if ilacs.looks_like(header, flat1):
         result = ilacs.parse(doc, header)
         graded = any(g is not None for g in result.judgements.values())
-        if graded or not LETTER.search(flat1[:2000]):
+        if graded or not letter_kind(page1):   # a letter by its own opening, not a mention of a visit
             return header, result
     return header, None  # a letter, a visit, or something else without a judgement table

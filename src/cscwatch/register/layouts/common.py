@@ -13,7 +13,7 @@ from cscwatch.grades import Grade, parse_grade
 
 __all__ = [
     "GRADE", "LayoutResult", "Header", "grade_after", "find_row", "parse_date", "parse_date_range",
-    "read_header", "lead_inspectors", "clean_person",
+    "parse_fieldwork", "read_header", "lead_inspectors", "clean_person", "looks_like_a_name", "Period",
 ]
 
 #: A grade as printed in a judgement table or headline (after flatten()).
@@ -36,8 +36,12 @@ class LayoutResult:
     judgements: dict[str, Grade | None] = field(default_factory=dict)
     care_split: bool | None = None
     lead_inspector: str | None = None
-    #: judgements the layout expected but did not find: a non-empty list makes the file an error
+    #: judgements (or fields) the layout expected but did not find
     missing: list[str] = field(default_factory=list)
+    #: why a field is blank or doubtful beyond "not found" (:class:`~cscwatch.register.model.ParseWarning`)
+    warnings: list = field(default_factory=list)
+    #: judgements the report prints as "Not judged" / "Not applicable"
+    not_judged: list[str] = field(default_factory=list)
 
 
 _GRADE_WORDS = GRADE.replace("(?P<grade>", "(?:")
@@ -109,8 +113,13 @@ def _squash_digits(text: str) -> str:
 
 
 _SINGLE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s*(" + MONTH + r")\.?,?\s*(\d{4})\b", re.I)
-_JOIN = re.compile(r"\s*(?:(?:-|to|and|until|&|,)\s*)*", re.I)
+_JOIN = re.compile(r"\s*(?:(?:-|to|and|until|&|,|;)\s*)*", re.I)
+_RANGE_JOIN = re.compile(r"-|\bto\b|\buntil\b", re.I)
 _TOKEN = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\b(?:\s*(" + MONTH + r")\b\.?)?(?:,?\s*(\d{4})\b)?", re.I)
+#: A short aside inside a dates line: "(on site)", "(remote)".
+_ASIDE = re.compile(r"\([^()]{0,40}\)")
+
+Period = tuple[date, date]
 
 
 def parse_date(text: str) -> date | None:
@@ -124,20 +133,27 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def parse_date_range(text: str) -> tuple[date, date] | None:
-    """First and last day of the printed fieldwork: "6 to 17 March 2023", "30 November - 11 December
-    2015", "8 - 12 July 2013", "6 July 2015 - 30 July 2015", "12 to 16 and 19 to 23 November 2018".
-    Days without a month or year take the next ones printed; a single date gives (d, d)."""
-    text = _squash_digits(text)
-    tokens = []
+def parse_fieldwork(text: str) -> list[Period] | None:
+    """The periods of fieldwork printed at the start of ``text``, in order, or ``None``.
+
+    "6 to 17 March 2023" is one period; "12 to 16 and 19 to 23 November 2018" and "27 to 29
+    November and 4 to 5 December 2023" are two; "6 and 7 March 2019" is two single days. "to",
+    "-" and "until" join the ends of one period; "and", "&", "," and ";" start the next. A day
+    without a month or year takes the next ones printed; a short aside in brackets ("(on site)")
+    is skipped. Words other than these end the dates.
+    """
+    text = _ASIDE.sub(" ", _squash_digits(text))
+    tokens: list[list] = []        # [day, month, year, joins-to-previous-as-range]
     last_end = None
     for m in _TOKEN.finditer(text):
         day = int(m.group(1))
         if not 1 <= day <= 31:
             continue
-        if last_end is not None and not _JOIN.fullmatch(text[last_end:m.start()]):
-            break  # other words in between: the range has ended
-        tokens.append([day, _month(m.group(2)) if m.group(2) else None, int(m.group(3)) if m.group(3) else None])
+        between = text[last_end:m.start()] if last_end is not None else ""
+        if last_end is not None and not _JOIN.fullmatch(between):
+            break  # other words in between: the dates have ended
+        tokens.append([day, _month(m.group(2)) if m.group(2) else None, int(m.group(3)) if m.group(3) else None,
+                       bool(_RANGE_JOIN.search(between))])
         last_end = m.end()
     if not tokens or tokens[-1][1] is None or tokens[-1][2] is None:
         return None
@@ -149,12 +165,33 @@ def parse_date_range(text: str) -> tuple[date, date] | None:
             month = tok[1]
         tok[1], tok[2] = month, year
     try:
-        start, end = date(tokens[0][2], tokens[0][1], tokens[0][0]), date(tokens[-1][2], tokens[-1][1], tokens[-1][0])
+        days = [date(t[2], t[1], t[0]) for t in tokens]
     except ValueError:
         return None
-    if start > end and start.year == end.year:  # "29 December - 9 January 2016"
-        start = start.replace(year=start.year - 1)
-    return (start, end) if start <= end else None
+    periods: list[list[date]] = []
+    for day, tok in zip(days, tokens):
+        if tok[3] and periods:
+            periods[-1][1] = day
+        else:
+            periods.append([day, day])
+    out: list[Period] = []
+    for start, end in periods:
+        if start > end and start.year == end.year:  # "29 December - 9 January 2016"
+            start = start.replace(year=start.year - 1)
+        if start > end:
+            return None
+        out.append((start, end))
+    if any(b[0] < a[1] for a, b in zip(out, out[1:])):
+        return None   # periods out of order: not a fieldwork line
+    return out
+
+
+def parse_date_range(text: str) -> Period | None:
+    """First and last day of the printed fieldwork: "6 to 17 March 2023", "30 November - 11 December
+    2015", "8 - 12 July 2013", "6 July 2015 - 30 July 2015", "12 to 16 and 19 to 23 November 2018".
+    A single date gives (d, d). See :func:`parse_fieldwork` for the periods themselves."""
+    periods = parse_fieldwork(text)
+    return (periods[0][0], periods[-1][1]) if periods else None
 
 
 @dataclass
@@ -167,6 +204,8 @@ class Header:
     published_line: str | None
     inspection_dates: tuple[date, date] | None
     publication_date: date | None
+    #: the printed fieldwork periods (one for most reports; two for "6 to 8 and 13 to 14 March")
+    fieldwork: tuple[Period, ...] = ()
 
 
 _DATES_LINE = re.compile(
@@ -182,15 +221,12 @@ def read_header(page1: str) -> Header:
     head = [ln for ln in (lines[:dates_idx] if dates_idx is not None else lines[:12]) if ln]
     dates_line = None
     inspection_dates = None
+    fieldwork = None
     if dates_idx is not None:
         dates_line = _DATES_LINE.match(lines[dates_idx]).group(1)
-        # a range can wrap: "Inspection dates: 30 November -" / "11 December 2015"
-        probe = dates_line
-        for extra in lines[dates_idx + 1: dates_idx + 3]:
-            if parse_date_range(probe) and re.search(r"\d{4}", probe):
-                break
-            probe = f"{probe} {extra}"
-        inspection_dates = parse_date_range(probe)
+        probe = _fieldwork_text(dates_line, lines[dates_idx + 1: dates_idx + 4])
+        fieldwork = parse_fieldwork(probe)
+        inspection_dates = (fieldwork[0][0], fieldwork[-1][1]) if fieldwork else None
         dates_line = probe if inspection_dates else dates_line
     published_line = None
     publication_date = None
@@ -202,20 +238,60 @@ def read_header(page1: str) -> Header:
             publication_date = parse_date(published_line)
             break
     return Header(head, " ".join(" ".join(head).split()), dates_line, published_line,
-                  inspection_dates, publication_date)
+                  inspection_dates, publication_date, tuple(fieldwork or ()))
 
 
-_TITLES = re.compile(
-    r"^(?:Her|His) Majesty'?s Inspector(?:s)?(?: of [\w ]+)?$|^HMI$|^Ofsted Inspector$|^Senior HMI$", re.I)
-_PERSON_TAIL = re.compile(
-    r"\s*(?:,\s*|\s+)(?:(?:Senior\s+)?(?:Her|His) Majesty'?s Inspector(?:s)?|(?:Senior\s+)?HMI|"
-    r"Ofsted Inspector|OI)\b.*$", re.I)
+_TRAILING_JOIN = re.compile(r"(?:-|\bto|\band|\buntil|&|,|;)\s*$", re.I)
+_LEADING_JOIN = re.compile(r"^\s*(?:-|to\b|and\b|until\b|&|,|;|\d{1,2}\b)", re.I)
+
+
+def _fieldwork_text(first: str, following: list[str]) -> str:
+    """The dates line with the lines it runs on to: a range or a second period can wrap
+    ("Inspection dates: 30 November -" / "11 December 2015"; "... 8 March 2023 and" / "13 to 14
+    March 2023"). A next line is taken while the text so far has no year yet, ends in a joining
+    word, or the next line opens with one or with a day that extends the dates read so far."""
+    probe = first
+    for extra in following:
+        read = parse_fieldwork(probe)
+        complete = bool(read) and re.search(r"\d{4}", probe)
+        if complete and not _TRAILING_JOIN.search(probe) and not _LEADING_JOIN.match(extra):
+            break
+        longer = parse_fieldwork(f"{probe} {extra}")
+        if complete and (not longer or longer[-1][1] <= read[-1][1]):
+            break
+        probe = f"{probe} {extra}"
+    return probe
+
+
+#: Words of an inspector's role, printed around names: "His Majesty's Inspector", "(HMI)",
+#: "On site:", "Lead inspector", "Ofsted Inspector", "Social Care Regulatory Inspector"...
+_ROLE = (r"(?:(?:joint\s+|deputy\s+)?lead\s+inspectors?|(?:senior\s+)?(?:her|his)\s+majesty'?s?\s+inspectors?"
+         r"(?:\s+of\s+[\w ]+)?|(?:senior\s+)?hmi|ofsted\s+inspectors?|(?:social\s+care\s+)?regulatory\s+inspectors?"
+         r"|\boi\b|inspectors?|on[\s-]site|off[\s-]site|remote(?:ly)?|reporting\s+inspectors?)")
+_TITLES = re.compile(r"^(?:" + _ROLE + r"[\s,;:/]*)+$", re.I)
+_ROLE_ASIDE = re.compile(r"\(\s*" + _ROLE + r"(?:[\s,;/]+" + _ROLE + r")*\s*\)", re.I)
+_ROLE_HEAD = re.compile(r"^\s*(?:" + _ROLE + r"\s*(?::|-)\s*)+", re.I)
+_ROLE_TAIL = re.compile(r"(?:[\s,;/(-]+" + _ROLE + r"\)?)+[\s,;:/.)-]*$", re.I)
+#: A person's name as reports print them: capitalised words ("Máire Atherton", "Paula
+#: Thomson-Jones", "Dawn O'Brien", "Nicki McLeod"), lower-case particles allowed between them.
+_NAME = re.compile(r"^(?:[A-Z\u00c0-\u024f][\w'.\u00c0-\u024f-]*|de|van|von|der|da|di|le|la|du|bin|al)"
+                   r"(?:\s+(?:[A-Z\u00c0-\u024f][\w'.\u00c0-\u024f-]*|de|van|von|der|da|di|le|la|du|bin|al)){1,5}$")
 
 
 def clean_person(raw: str) -> str:
-    """An inspector's name without the "His Majesty's Inspector"/"HMI" title and stray commas."""
-    name = _PERSON_TAIL.sub("", raw.strip())
-    return name.strip(" ,;:/")
+    """An inspector's name without the role words printed around it: a leading "On site:" or
+    "Lead inspector:", a bracketed "(HMI)", a trailing ", His Majesty's Inspector", "HMI" or
+    "Lead inspector", and stray punctuation."""
+    name = _ROLE_ASIDE.sub(" ", raw.strip())
+    for _ in range(3):   # "Lead inspector: On site: Jo Bloggs"
+        name = _ROLE_HEAD.sub("", name)
+    name = _ROLE_TAIL.sub("", name)
+    return " ".join(name.split()).strip(" ,;:/-")
+
+
+def looks_like_a_name(text: str) -> bool:
+    """Whether ``text`` reads as a person's name (two to six capitalised words)."""
+    return bool(_NAME.match(text))
 
 
 _LEAD = re.compile(r"^(joint\s+)?lead\s+inspector(s)?\b\s*:?\s*(.*)$", re.I)
@@ -242,7 +318,7 @@ def lead_inspectors(text: str, *, reporting: bool = False) -> str | None:
         if not value or _TITLES.match(value):
             continue
         parts = [value]
-        if joint or ";" in value:
+        if joint or ";" in value or re.search(r"\s(?:and|&)\s", clean_person(value)):
             parts = re.split(r"\s*;\s*|\s+and\s+|\s*&\s*", value)
             # "A, HMI, B, HMI" -> split on commas that follow a title
             parts = [p for chunk in parts for p in re.split(r"(?<=HMI),\s*|(?<=Inspector),\s*", chunk)]

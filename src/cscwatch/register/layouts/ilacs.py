@@ -7,17 +7,28 @@ overall effectiveness (dropped from April 2026). Which set applies is read from 
 never from the date. Rows can come in another order (Wakefield 2018 lists leaders last) and grades
 wrap over lines, so each row is found by its label with the grade right after it.
 
-The report never says "short" or "standard": the fieldwork length does. A short inspection has one
-week of fieldwork (sometimes only three days), a standard one two weeks, so at most five weekdays
-from first to last day means short.
+The table is read twice: in text order (a row's label, then its grade) and by position on the page
+(:mod:`~cscwatch.register.layouts.table`), which puts back a grade cell the text layer gives before,
+between or apart from its label's lines. Rows either reading found are kept; where they disagree
+the report carries a ``conflict`` warning (see :func:`~cscwatch.register.layouts.table.merge_readings`
+for which is kept).
+
+The report never says "short" or "standard": the fieldwork does. A short inspection has one week of
+fieldwork on site (sometimes only three days), a standard one two weeks, so at most five weekdays on
+site means short. The weekdays are counted inside the printed periods, so a short inspection
+printed as two periods ("27 to 29 November and 4 to 5 December 2023") is short, and its end date
+is the last day of the last period.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from cscwatch.grades import parse_grade
-from cscwatch.register.layouts.common import GRADE, Header, LayoutResult, find_row, grade_after, lead_inspectors
+from cscwatch.register.layouts.common import (
+    GRADE, Header, LayoutResult, Period, find_row, lead_inspectors)
+from cscwatch.register.layouts.table import TableReading, merge_readings, read_rows
 from cscwatch.register.text import ReportDocument, flatten
 
 _EP = r"(?:the\s+)?experiences? and progress of "
@@ -44,9 +55,26 @@ def weekdays(start: date, end: date) -> int:
     return n
 
 
-def inspection_kind(start: date, end: date) -> str:
-    """``short`` for up to one week of fieldwork, else ``standard``."""
-    return "short" if weekdays(start, end) <= SHORT_MAX_WEEKDAYS else "standard"
+#: The first inspections without an overall effectiveness judgement (DOMAIN.md section 1.1).
+NO_OVERALL_FROM = date(2026, 4, 1)
+
+
+def inspection_kind(start: date, end: date | None = None, *, periods: Sequence[Period] = ()) -> str:
+    """``short`` for up to one week of fieldwork on site, else ``standard``.
+
+    With ``periods`` (the printed fieldwork periods) only the weekdays inside them count, so a
+    short inspection printed as two periods is still short.
+    """
+    spans = list(periods) or [(start, end or start)]
+    days = {d for a, b in spans for d in _days(a, b) if d.weekday() < 5}
+    return "short" if len(days) <= SHORT_MAX_WEEKDAYS else "standard"
+
+
+def _days(start: date, end: date):
+    d = start
+    while d <= end:
+        yield d
+        d += timedelta(days=1)
 
 
 def looks_like(header: Header, page1_flat: str) -> bool:
@@ -97,25 +125,54 @@ def _read_columns(text: str) -> tuple[dict, int]:
     return {key: g.group("grade") for (_, _, key), g in zip(labels, run)}, labels[-1][1] + pos
 
 
-def parse(doc: ReportDocument, header: Header) -> LayoutResult:
+#: Every row the layout reads, overall effectiveness last.
+TABLE_ROWS: dict[str, str] = {**ROWS, "overall": OVERALL}
+
+
+def _text_order_rows(doc: ReportDocument) -> dict[str, str]:
+    """The table read in text order: {row key: grade text}, overall included when found."""
     text = flatten(doc.first_page)
     rows, table_end = _read_table(text)
     if not rows:
         rows, _ = _read_columns(text)
         if rows:
-            overall_text = rows.pop("overall", None)
-            overall = (parse_grade(overall_text), True) if overall_text else (None, False)
-            return _result(doc, header, rows, overall)
-    sub_keys = {"leadership", "help_and_protection"}
-    complete = sub_keys <= rows.keys() and ("care_combined" in rows or {"children_in_care", "care_leavers"} <= rows.keys())
-    overall_region_end = table_end + 120
-    if not complete and doc.n_pages > 1:  # the table runs on to page 2
+            return rows
+    if not _complete(rows) and doc.n_pages > 1:  # the table runs on to page 2
         text = text + " " + flatten(doc.page(1))
         rows, table_end = _read_table(text)
-        overall_region_end = table_end + 120
     head = _TABLE_HEAD.search(text)
-    region = text[(head.end() if head else 0): overall_region_end]
-    return _result(doc, header, rows, grade_after(OVERALL, region))
+    overall = find_row(OVERALL, text[(head.end() if head else 0): table_end + 120])
+    if overall:
+        rows["overall"] = overall[0]
+    return rows
+
+
+def _layout_rows(doc: ReportDocument) -> TableReading:
+    """The table read by position on the page (page 2 too when the table runs on)."""
+    rows = read_rows(doc.segments(0), TABLE_ROWS)
+    if not (_complete(rows) and "overall" in rows) and doc.n_pages > 1:
+        more = read_rows(doc.segments(1), TABLE_ROWS)
+        for key, grade in more.items():
+            if key not in rows:
+                rows[key] = grade
+                rows.beside[key] = more.beside.get(key, [])
+    return rows
+
+
+def _complete(rows) -> bool:
+    return {"leadership", "help_and_protection"} <= rows.keys() and (
+        "care_combined" in rows or {"children_in_care", "care_leavers"} <= rows.keys())
+
+
+def parse(doc: ReportDocument, header: Header) -> LayoutResult:
+    rows, conflicts = merge_readings(_text_order_rows(doc), _layout_rows(doc))
+    overall_text = rows.pop("overall", None)
+    result = _result(doc, header, rows, (parse_grade(overall_text), True) if overall_text else (None, False))
+    for key, text_order, layout, kept in conflicts:
+        name = "children_in_care" if key == "care_combined" else key
+        result.warnings.append((name, "conflict", f"read in text order the grade is {text_order!r}, by its place"
+                                f" on the page {layout!r}: the {kept} reading is kept"))
+    return result
 
 
 def _result(doc: ReportDocument, header: Header, rows: dict, overall_found: tuple) -> LayoutResult:
@@ -124,6 +181,9 @@ def _result(doc: ReportDocument, header: Header, rows: dict, overall_found: tupl
     def g(key):
         return parse_grade(rows[key]) if key in rows else None
 
+    not_judged = [("children_in_care" if k == "care_combined" else k) for k in rows if g(k) is None]
+    if has_overall and overall is None:
+        not_judged.append("overall")
     judgements = {"leadership": g("leadership"), "help_and_protection": g("help_and_protection")}
     missing = [k for k in ("leadership", "help_and_protection") if k not in rows]
     if "care_combined" in rows:
@@ -137,16 +197,26 @@ def _result(doc: ReportDocument, header: Header, rows: dict, overall_found: tupl
     else:
         care_split = None
         missing.append("children_in_care")
+    warnings: list[tuple[str, str, str]] = []
+    start = header.inspection_dates[0] if header.inspection_dates else None
     if has_overall:
         judgements["overall"] = overall
         framework = "ILACS-2023" if care_split else "ILACS"
-    elif care_split:
+    elif care_split and (start is None or start >= NO_OVERALL_FROM):
         framework = "ILACS-2026"  # the same four judgements and, from April 2026, no overall row
+    elif care_split:
+        # four rows and no overall one, for fieldwork before April 2026: a row not read, not a new format
+        framework = "ILACS-2023"
+        warnings.append(("overall", "inconsistent", f"the table has no overall effectiveness row, but the"
+                         f" fieldwork began {start.isoformat()}, before overall effectiveness was dropped"
+                         f" ({NO_OVERALL_FROM.isoformat()})"))
     else:
         framework = "ILACS"
         missing.append("overall")
 
-    kind = inspection_kind(*header.inspection_dates) if header.inspection_dates else None
+    kind = None
+    if header.inspection_dates:
+        kind = inspection_kind(*header.inspection_dates, periods=header.fieldwork)
     return LayoutResult(
         doc_type=f"ilacs_{kind}" if kind else "ilacs_standard",
         framework=framework,
@@ -155,4 +225,6 @@ def _result(doc: ReportDocument, header: Header, rows: dict, overall_found: tupl
         care_split=care_split,
         lead_inspector=lead_inspectors(doc.first_page),
         missing=missing if kind else missing + ["inspection dates"],
+        warnings=warnings,
+        not_judged=not_judged,
     )

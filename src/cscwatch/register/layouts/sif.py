@@ -18,7 +18,8 @@ import re
 from collections.abc import Iterable
 
 from cscwatch.grades import Grade, parse_grade
-from cscwatch.register.layouts.common import GRADE, Header, LayoutResult, grade_after, lead_inspectors
+from cscwatch.register.layouts.common import GRADE, Header, LayoutResult, find_row, lead_inspectors
+from cscwatch.register.layouts.table import merge_readings, read_rows
 from cscwatch.register.text import ReportDocument, flatten
 
 TITLE = re.compile(r"(re-?\s?)?inspection of services for children in need of help and protection", re.I)
@@ -114,13 +115,26 @@ def parse(doc: ReportDocument, header: Header) -> LayoutResult:
     contents = read_contents(doc)
     front = flatten(doc.page(0)) + " " + flatten(doc.page(1))
 
+    text_order = {key: row[0] for key, label in ROWS.items() if (row := find_row(label, front))}
+    layout = read_rows(doc.segments(0), ROWS)
+    if len(layout) < len(ROWS):   # the table runs on to page 2 (Oldham 2015)
+        more = read_rows(doc.segments(1), ROWS)
+        for key, grade in more.items():
+            if key not in layout:
+                layout[key] = grade
+                layout.beside[key] = more.beside.get(key, [])
+    rows, conflicts = merge_readings(text_order, layout)
     judgements: dict[str, Grade | None] = {}
     missing: list[str] = []
-    for key, label in ROWS.items():
-        grade, found = grade_after(label, front)
-        judgements[key] = grade
-        if not found:
+    not_judged: list[str] = []
+    for key in ROWS:
+        judgements[key] = parse_grade(rows[key]) if key in rows else None
+        if key not in rows:
             missing.append(key)
+        elif judgements[key] is None:
+            not_judged.append(key)
+    warnings = [(key, "conflict", f"read in text order the grade is {a!r}, by its place on the page {b!r}:"
+                 f" the {kept} reading is kept") for key, a, b, kept in conflicts]
     m = OVERALL.search(flatten(doc.page(0)))
     if m:
         judgements["overall"] = parse_grade(m.group("grade"))
@@ -159,6 +173,8 @@ def parse(doc: ReportDocument, header: Header) -> LayoutResult:
         judgements=judgements,
         lead_inspector=lead,
         missing=missing,
+        warnings=warnings,
+        not_judged=not_judged,
     )
 
 
