@@ -64,13 +64,15 @@ def backtest_cmd(
     target: TargetOption = Target.any_inadequate,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full result as JSON to this file ('-' for stdout).")] = None,
     n_boot: Annotated[int, typer.Option("--bootstrap", min=0, help="LA-clustered bootstrap replicates for the intervals.")] = 500,
+    grouped_folds: Annotated[int, typer.Option("--grouped-folds", min=0, help="Also a grouped-by-LA cross-validation over all years with this many folds (inspection targets; not time-honest; 0 skips it).")] = 0,
     db: DbOption = None,
 ) -> None:
     """Rolling-origin backtest of every model and baseline for one target, on the built store."""
     from cscwatch.risk.backtest import backtest
 
     with friendly_errors():
-        result = backtest(open_db(db, read_only=True), target=target.value, n_boot=n_boot, progress=_progress)
+        result = backtest(open_db(db, read_only=True), target=target.value, n_boot=n_boot,
+                          grouped_folds=grouped_folds, progress=_progress)
     if json_out is not None:
         text = dumps(result.to_dict()) + "\n"
         if str(json_out) == "-":

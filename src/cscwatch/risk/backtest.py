@@ -315,12 +315,14 @@ class ModelResult:
     folds: list[dict[str, Any]]
     calibration: list[dict[str, Any]]
     paired: list[dict[str, Any]] = field(default_factory=list)
+    grouped_cv: dict[str, Any] | None = None
     fit_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "baseline": self.baseline, "description": self.description, **self.metrics,
                 "auc_ci": self.intervals.get("auc", [None, None]), "intervals": self.intervals,
                 "seeds": self.seeds, "folds": self.folds, "calibration": self.calibration, "paired": self.paired,
+                "grouped_cv": self.grouped_cv,
                 "fit_seconds": round(self.fit_seconds, 3)}
 
 
@@ -465,8 +467,10 @@ class Backtester:
 
     # -- one target ---------------------------------------------------------------------
     def run(self, target: str = DEFAULT_TARGET, *, n_boot: int = 500, seed: int = 0,
-            models: Sequence[str] | None = None) -> BacktestResult:
-        """The backtest of ``target`` (``models``: only these names of its line-up)."""
+            models: Sequence[str] | None = None, grouped_folds: int = 0) -> BacktestResult:
+        """The backtest of ``target`` (``models``: only these names of its line-up). ``grouped_folds``
+        adds, for inspection targets, a grouped-by-LA cross-validation over all years (not
+        time-honest: it shows how much the LA itself explains)."""
         if target not in TARGETS:
             raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
         t0 = time.perf_counter()
@@ -519,7 +523,9 @@ class Backtester:
                              "within_year_difference": None if pa_w is None or pb_w is None else pa_w - pb_w,
                              "within_year_difference_ci": d["auc_within_year"]})
             results.append(ModelResult(spec.name, spec.baseline, spec.description, metrics, intervals[spec.name],
-                                       seeds, folds, calibration_table(y, p), gaps))
+                                       seeds, folds, calibration_table(y, p), gaps,
+                                       grouped_cv=self._grouped_cv(spec, target, grouped_folds)
+                                       if kind == "inspection" and grouped_folds else None))
         meta = fs.meta.iloc[idx]
         predictions = pd.DataFrame({"la_code_old": groups, "year": year, "y": y,
                                     "date": meta["start_date"].to_numpy(), **preds})
@@ -531,6 +537,21 @@ class Backtester:
             years=sorted(int(v) for v in set(year)), models=results, predictions=predictions,
             features=self.columns, measures=self.data.stats.measures, notes=list(self.data.notes),
             seconds=time.perf_counter() - t0, seeds=self.seeds)
+
+    def _grouped_cv(self, spec: ModelSpec, target: str, n_splits: int) -> dict[str, Any]:
+        from sklearn.model_selection import GroupKFold
+
+        fs = self.data.inspections
+        y = fs.y[target].to_numpy(float)
+        ok = np.flatnonzero(~np.isnan(y))
+        X, yy, groups = fs.X[self.columns].iloc[ok], y[ok].astype(int), fs.meta["la_code_old"].to_numpy()[ok]
+        n_splits = min(n_splits, len(np.unique(groups)))
+        p = np.full(len(ok), np.nan)
+        for train, test in GroupKFold(n_splits=n_splits).split(X, yy, groups):
+            if len(np.unique(yy[train])) == 2:
+                p[test] = _fit_predict(spec.estimator, X.iloc[train], yy[train], X.iloc[test])
+        m = ~np.isnan(p)
+        return {"n_splits": n_splits, **compute_metrics(yy[m], p[m])}
 
     def _n_inspections(self, kind: str, target: str, meta: pd.DataFrame) -> int:
         if kind == "inspection":
@@ -579,11 +600,12 @@ class Backtester:
 
 
 def backtest(store: Store, target: str = DEFAULT_TARGET, *, n_boot: int = 500, seeds: Sequence[int] = SEEDS,
-             progress: Progress | None = None, data: RiskData | None = None) -> BacktestResult:
+             grouped_folds: int = 0, progress: Progress | None = None, data: RiskData | None = None
+             ) -> BacktestResult:
     """Build the data from ``store`` and run the backtest for ``target`` (the CLI's twin)."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     if progress:
         progress("reading the register and the warehouse")
     data = data or load_risk_data(store)
-    return Backtester(data, seeds=seeds, progress=progress).run(target, n_boot=n_boot)
+    return Backtester(data, seeds=seeds, progress=progress).run(target, n_boot=n_boot, grouped_folds=grouped_folds)

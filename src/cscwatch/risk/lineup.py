@@ -122,10 +122,9 @@ def early_warning_lineup(columns: list[str]) -> list[ModelSpec]:
                   "Timing x the pathway rate (previous grade x framework then x framework now).",
                   product="outcome"),
         ModelSpec("timing_x_logistic", outcome["logistic"].estimator, False,
-                  "Timing x the small pre-specified outcome logistic regression (the model the dashboard "
-                  "uses).", product="outcome"),
+                  "Timing x the small pre-specified outcome logistic regression.", product="outcome"),
         ModelSpec("timing_x_lightgbm", outcome["lightgbm"].estimator, False,
-                  "Timing x the LightGBM outcome model.", product="outcome"),
+                  "Timing x the LightGBM outcome model (the model the dashboard uses).", product="outcome"),
         ModelSpec("direct_lightgbm", GBMRisk(columns=direct_cols, monotone=TIMING_MONOTONE, n_estimators=100,
                                              learning_rate=0.05, calibration=None),
                   False,
@@ -135,6 +134,5 @@ def early_warning_lineup(columns: list[str]) -> list[ModelSpec]:
 
 
 #: The model the dashboard and `risk scores` use for each part of the early warning.
-#: (Pre-registered: timing_gbm x lightgbm; switched to the small logistic after the first backtest,
-#: recorded in the model card.)
-PRODUCTION = {"timing": "timing_gbm", "outcome": "logistic", "early_warning": "timing_x_logistic"}
+#: (Registered before the first backtest; recorded in the model card with the detour taken.)
+PRODUCTION = {"timing": "timing_gbm", "outcome": "lightgbm", "early_warning": "timing_x_lightgbm"}

@@ -105,6 +105,14 @@ def _calibrate(estimator, calibration: str | None, y: np.ndarray, random_state: 
     return CalibratedClassifierCV(estimator, method=calibration, cv=cv, ensemble=False)
 
 
+def reverses_ranking(model) -> bool:
+    """Whether a fitted sigmoid calibration maps higher model scores to lower probabilities
+    (scikit-learn's Platt map is 1 / (1 + exp(a * score + b)): ``a > 0`` reverses the order)."""
+    if not isinstance(model, CalibratedClassifierCV) or model.method != "sigmoid":
+        return False
+    return any(cal.a_ > 0 for c in model.calibrated_classifiers_ for cal in c.calibrators)
+
+
 class RateTableBaseline(_BinaryRiskClassifier):
     """The training rate of the outcome for each combination of ``columns`` (NaN is a value of
     its own), pulled toward the overall rate by ``smoothing`` pseudo-counts so a combination seen
@@ -162,8 +170,14 @@ class _CalibratedModel(_BinaryRiskClassifier):
 
     def fit(self, X, y):
         X, y01 = self._validate_fit(X, y)
-        self.model_ = _calibrate(self._estimator(y01), self.calibration, y01, self.random_state,
-                                 self.calibration_folds).fit(X, y01)
+        model = _calibrate(self._estimator(y01), self.calibration, y01, self.random_state,
+                           self.calibration_folds).fit(X, y01)
+        self.calibration_dropped_ = reverses_ranking(model)
+        if self.calibration_dropped_:
+            # Platt scaling fitted on a few dozen out-of-fold predictions with a weak signal can take
+            # the wrong sign and turn the model's ranking upside down; keep the model's own scores.
+            model = model.calibrated_classifiers_[0].estimator
+        self.model_ = model
         return self
 
     def predict_proba(self, X):

@@ -50,7 +50,7 @@ from cscwatch.store import Store
 BAND_SHARES: tuple[tuple[str, float], ...] = (("high", 0.10), ("raised", 0.20), ("medium", 0.30), ("low", 0.40))
 #: Cut points used until a backtest has been published into the store (from the backtest of the
 #: bundled data, November 2026; see docs/model-card.md).
-DEFAULT_BAND_CUTS: dict[str, float] = {"high": 0.10, "raised": 0.045, "medium": 0.012}
+DEFAULT_BAND_CUTS: dict[str, float] = {"high": 0.110, "raised": 0.044, "medium": 0.005}
 INADEQUATE_BAND = "inadequate"
 PROBABILITY_OF = {"any_inadequate": "p_inadequate_if_inspected", "inadequate_12m": "p_inadequate_12m",
                   "inspected_3m": "p_inspected_3m", "inspected_6m": "p_inspected_6m",
