@@ -23,30 +23,41 @@ METRIC_KEYS = {"name", "baseline", "auc", "average_precision", "brier", "top10_r
                "auc_within_year", "auc_ci", "seeds"}
 
 
-@pytest.mark.parametrize("target", ["inadequate_12m", "any_inadequate"])
-def test_cli_backtest_json(synth_path, tmp_path, target):
+@pytest.fixture(scope="module")
+def synth_results(synth_data):
+    """Three targets' backtests on the generated store, two seeds, few replicates (shared)."""
+    bt = Backtester(synth_data, seeds=(0, 1))
+    return {t: bt.run(t, n_boot=20) for t in ("any_inadequate", "inspected_12m", "inadequate_12m")}
+
+
+def _check_shape(d: dict, n_seeds: int) -> None:
+    assert d["n_inspections"] > 0 and d["years"]
+    for m in d["models"]:
+        assert METRIC_KEYS <= set(m), set(m) ^ METRIC_KEYS
+        assert len(m["seeds"]) == n_seeds and m["auc_ci"][0] <= m["auc"] <= m["auc_ci"][1]
+        if not m["baseline"]:
+            assert {g["baseline"] for g in m["paired"]} == {x["name"] for x in d["models"] if x["baseline"]}
+
+
+def test_cli_backtest_json_for_the_early_warning(synth_path, tmp_path):
     out = tmp_path / "bt.json"
-    r = runner.invoke(app, ["risk", "backtest", "--target", target, "--json", str(out), "--bootstrap", "40",
+    r = runner.invoke(app, ["risk", "backtest", "--target", "inadequate_12m", "--json", str(out), "--bootstrap", "40",
                             "--db", str(synth_path)])
     assert r.exit_code == 0, r.output
     d = json.loads(out.read_text())
-    assert d["target"] == target and d["n_inspections"] > 0 and d["years"]
+    assert d["target"] == "inadequate_12m"
+    _check_shape(d, 5)
     names = [m["name"] for m in d["models"]]
-    for m in d["models"]:
-        assert METRIC_KEYS <= set(m), set(m) ^ METRIC_KEYS
-        assert len(m["seeds"]) == 5 and m["auc_ci"][0] <= m["auc"] <= m["auc_ci"][1]
-        if not m["baseline"]:
-            assert {g["baseline"] for g in m["paired"]} == {x["name"] for x in d["models"] if x["baseline"]}
-    if target == "inadequate_12m":
-        assert "timing_only" in names and d["models"][names.index("timing_only")]["baseline"] is True
-        gbm = d["models"][names.index("direct_lightgbm")]
-        assert len(set(gbm["seeds"])) > 1  # seeds change LightGBM
-    else:
-        assert names[:3] == ["previous_grade", "pathway", "deprivation"]
+    assert "timing_only" in names and d["models"][names.index("timing_only")]["baseline"] is True
+    assert len(set(d["models"][names.index("direct_lightgbm")]["seeds"])) > 1  # seeds change LightGBM
 
 
-def test_timing_backtest_has_the_calendar_baselines(synth_data):
-    r = Backtester(synth_data, seeds=(0, 1)).run("inspected_12m", n_boot=20)
+def test_backtest_shapes_and_baselines(synth_results):
+    d = synth_results["any_inadequate"].to_dict()
+    json.dumps(d)
+    _check_shape(d, 2)
+    assert [m["name"] for m in d["models"]][:3] == ["previous_grade", "pathway", "deprivation"]
+    r = synth_results["inspected_12m"]
     assert [m.name for m in r.models if m.baseline] == ["rules_calendar", "timing_only"]
     assert r.model("timing_gbm").metrics["auc"] > 0.75  # the synthetic calendar is learnable
 
@@ -95,8 +106,6 @@ def test_publish_then_contexts_read_tables_only(synth_store, monkeypatch):
     assert one["la_code_old"] == first["la_code_old"] and one["accuracy"] == page["accuracy"]
     assert la_risk_context(synth_store, "838")["available"] is False     # merged away
     json.dumps(page, default=str)
-    again = publish_scores(synth_store, n_boot=30)
-    assert again["bands"] == summary["bands"]                           # idempotent
 
 
 def test_contexts_before_anything_is_published(synth_store):
@@ -122,18 +131,17 @@ def test_cli_commands_and_errors(synth_path):
         assert "Traceback" not in r.output
 
 
-def test_card_renders_from_one_run(synth_data):
-    bt = Backtester(synth_data, seeds=(0, 1))
-    results = {t: bt.run(t, n_boot=20) for t in ("any_inadequate", "inspected_12m", "inadequate_12m")}
+def test_card_renders_from_one_run(synth_data, synth_results):
     from cscwatch.risk.card import leak_comparison
     from cscwatch.risk.rules import history_coverage
 
-    report = RiskReport(synth_data, results, history_coverage(synth_data.history.events), 
-                        leak_comparison(synth_data, results["any_inadequate"]), band_table(results["inadequate_12m"]), 20)
+    leak = leak_comparison(synth_data, synth_results["any_inadequate"], seeds=(0,))
+    report = RiskReport(synth_data, synth_results, history_coverage(synth_data.history.events), leak,
+                        band_table(synth_results["inadequate_12m"]), 20)
     text = render_card(report, generated=date(2026, 1, 1))
     for heading in ("## What it is for", "## The inspection rules, as data", "## Leakage rules",
                     "### The early warning", "## What fixing the start-date leak changed", "## Bands",
                     "## Researcher degrees of freedom", "## Limitations", "## For the README"):
         assert heading in text, heading
-    ew = results["inadequate_12m"].model("timing_x_logistic").metrics["auc"]
+    ew = synth_results["inadequate_12m"].model("timing_x_lightgbm").metrics["auc"]
     assert f"{ew:.2f}" in text and "timing_only" in text

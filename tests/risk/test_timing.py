@@ -33,8 +33,10 @@ def test_never_inspected_la_gets_rising_probability(synth_data):
         d = add_quarter(d)
     X = build_features(pd.DataFrame({"la_code_old": la, "cutoff": dates}), history, synth_data.stats,
                        rules=synth_data.rules)[cols]
-    # the rest of the country is held as it was on the first date: this is about the LA's own clock
-    for c in ("nat_reports_3m", "nat_reports_12m", "recent_national_inadequate", "recent_region_inadequate"):
+    # the rest of the country (national pace, climate, how far the visit record reaches) is held as it
+    # was on the first date: this is about the LA's own clock
+    for c in ("nat_reports_3m", "nat_reports_12m", "recent_national_inadequate", "recent_region_inadequate",
+              "mv_12m", "fv_12m", "mv_since_prev", "fv_since_prev"):
         X[c] = X[c].iloc[0]
     X[[c for c in cols if c.endswith(("_level", "_chg1", "_vs_nbr"))]] = X[[c for c in cols if c.endswith(
         ("_level", "_chg1", "_vs_nbr"))]].iloc[0].to_numpy()

@@ -128,10 +128,14 @@ def explain_cmd(
     db: DbOption = None,
 ) -> None:
     """One LA: when it is due, how likely it is to be judged inadequate, and why."""
-    from cscwatch.risk.scores import explain
+    from cscwatch.identity import resolve_la
 
     with friendly_errors():
-        e = explain(open_db(db, read_only=True), la, as_of=parse_date_option(as_of, "--as-of"), target=target.value)
+        store, day = open_db(db, read_only=True), parse_date_option(as_of, "--as-of")
+        resolve_la(store, la, on=day)  # an unknown LA fails here, before the model code is even imported
+        from cscwatch.risk.scores import explain
+
+        e = explain(store, la, as_of=day, target=target.value)
     if fmt == "json":
         sys.stdout.write(dumps(e) + "\n")
         return

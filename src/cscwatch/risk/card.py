@@ -120,7 +120,8 @@ def run_report(store: Store, *, n_boot: int = 500, targets: Sequence[str] = TARG
     return RiskReport(data, results, coverage, leak, bands, n_boot, time.perf_counter() - t0)
 
 
-def leak_comparison(data: RiskData, fixed: BacktestResult | None, *, n_boot: int = 0) -> dict[str, Any]:
+def leak_comparison(data: RiskData, fixed: BacktestResult | None, *, n_boot: int = 0,
+                    seeds: Sequence[int] = SEEDS) -> dict[str, Any]:
     """The any_inadequate backtest with SIF starts estimated the old way (publication minus 105
     days) beside the fixed one, and how well the real start-to-report lag alone predicts the outcome."""
     ins = data.inspections
@@ -134,7 +135,7 @@ def leak_comparison(data: RiskData, fixed: BacktestResult | None, *, n_boot: int
     out["n_estimated"] = int(old.meta["start_estimated"].sum())
     old_data = RiskData(data.history, data.stats, old, data.panel, data.rules, data.notes)
     names = ["previous_grade", "logistic", "lightgbm"]
-    res = Backtester(old_data).run("any_inadequate", n_boot=n_boot, models=names)
+    res = Backtester(old_data, seeds=seeds).run("any_inadequate", n_boot=n_boot, models=names)
     out["old"] = {m.name: m.metrics for m in res.models}
     out["old_years"], out["old_scored"], out["old_positive"] = res.years, res.n_scored, res.n_positive
     if fixed is not None:

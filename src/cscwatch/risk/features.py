@@ -338,7 +338,7 @@ class _Context:
         return float(sel.mean()) if len(sel) >= 5 else math.nan
 
 
-def _history_row(events: list, cutoff: date, visits_from: date | None, created: date | None,
+def _history_row(events: list, cutoff: date, history: RegisterHistory, created: date | None,
                  rules: RuleSet, ctx: _Context, la: str) -> dict[str, float]:
     nan = math.nan
     known = [e for e in events if e.known_from < cutoff]
@@ -393,13 +393,14 @@ def _history_row(events: list, cutoff: date, visits_from: date | None, created: 
             f[k] = nan
     # Visits: counted only where the record covers the whole period asked about.
     visits = [e for e in known if e.kind in ("monitoring_visit", "focused_visit")]
-    if visits_from is not None and cutoff - timedelta(days=365) >= visits_from:
+    day_before = cutoff - timedelta(days=1)
+    if history.visits_cover(cutoff - timedelta(days=365), day_before, cutoff):
         year_ago = cutoff - timedelta(days=365)
         f["mv_12m"] = float(sum(1 for e in visits if e.kind == "monitoring_visit" and e.day >= year_ago))
         f["fv_12m"] = float(sum(1 for e in visits if e.kind == "focused_visit" and e.day >= year_ago))
     else:
         f["mv_12m"] = f["fv_12m"] = nan
-    if visits_from is not None and last is not None and last.day >= visits_from:
+    if last is not None and history.visits_cover(last.day, day_before, cutoff):
         f["mv_since_prev"] = float(sum(1 for e in visits if e.kind == "monitoring_visit" and e.day > last.day))
         f["fv_since_prev"] = float(sum(1 for e in visits if e.kind == "focused_visit" and e.day > last.day))
     else:
@@ -452,7 +453,7 @@ def build_features(keys: pd.DataFrame, history: RegisterHistory, stats: Statisti
     cutoffs = [c if isinstance(c, date) and not hasattr(c, "hour") else pd.Timestamp(c).date()
                for c in keys["cutoff"]]
     uniq = pd.DataFrame({"la_code_old": keys["la_code_old"].to_numpy(object), "cutoff": cutoffs}).drop_duplicates()
-    hist_rows = [_history_row(history.events.get(la, []), c, history.visits_from, created.get(la), rules, ctx, la)
+    hist_rows = [_history_row(history.events.get(la, []), c, history, created.get(la), rules, ctx, la)
                  for la, c in zip(uniq["la_code_old"], uniq["cutoff"])]
     H = pd.DataFrame(hist_rows, index=uniq.index)
     uniq = uniq.assign(cut=[_day(c) for c in uniq["cutoff"]])

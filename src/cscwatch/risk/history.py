@@ -9,11 +9,15 @@ no inspection of its own as a new authority (``new_authority``), since Ofsted gi
 standard inspection of its own.
 
 **Visits.** Focused and monitoring visits are on record only from the first month the official
-in-year data covers (``visits_from``, April 2022 in the bundled data). Before that, a count of
-visits is *unknown*, not zero.
+in-year data covers (``visits_from``, April 2022 in the bundled data) to the end of the reporting year
+(April to March) of its latest visit (``visits_until``, 31 March 2025). On a given day the record is
+taken to reach only the end of the reporting year of the latest official visit *known* that day, so a
+count never depends on what was published later. Outside that span a count of visits is *unknown*,
+not zero. A visit that two sources both report (same LA, kind and date) counts once.
 """
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -36,6 +40,8 @@ class RegisterHistory:
     las: pd.DataFrame                       # the ``la`` rows Ofsted inspects (no shared services)
     lineage: list[dict[str, Any]] = field(default_factory=list)
     visits_from: date | None = None         # first day the visit record covers
+    visits_until: date | None = None        # last day the visit record covers
+    official_visits: list[tuple[date, date]] = field(default_factory=list)  # (known from, visit day), sorted
     coverage_end: date | None = None        # last day the register is complete to
 
     def created(self) -> dict[str, date]:
@@ -54,6 +60,16 @@ class RegisterHistory:
                     (end is None or pd.isna(end) or pd.Timestamp(end).date() >= day):
                 out.append(code)
         return out
+
+    def visits_cover(self, first: date, last: date, on: date) -> bool:
+        """Whether the visit record, as known on ``on``, covers every day from ``first`` to ``last``."""
+        if self.visits_from is None or first < self.visits_from:
+            return False
+        i = bisect.bisect_left(self.official_visits, (on,))
+        if i == 0:
+            return False
+        latest = max(day for _, day in self.official_visits[:i])
+        return last <= date(latest.year + (latest.month > 3), 3, 31)
 
     def own_events(self) -> dict[str, list[Event]]:
         return {la: [e for e in evs if e.inherited_from is None] for la, evs in self.events.items()}
@@ -89,18 +105,30 @@ def load_history(store: Store) -> RegisterHistory:
             continue
         own.setdefault(la, []).append(Event("inspection", _as_date(start), _as_date(pub), fw, kind,
                                             grades.get(iid, {}), iid, la))
-    visits_from = None
+    visits_from = visits_until = None
+    official: list[tuple[date, date]] = []
     if store.has_table("visit"):
+        seen: set[tuple] = set()
+        official = []
         for vid, la, vtype, vdate, pub, source in store.con.execute(
-                "SELECT visit_id, la_code_old, visit_type, visit_date, publication_date, source FROM visit").fetchall():
-            if vtype in VISIT_KINDS and vdate is not None:
-                own.setdefault(la, []).append(Event(VISIT_KINDS[vtype], _as_date(vdate), _as_date(pub),
-                                                    event_id=vid, la_code_old=la))
-        first = store.scalar("SELECT min(visit_date) FROM visit WHERE source = 'ofsted'")
+                "SELECT visit_id, la_code_old, visit_type, visit_date, publication_date, source FROM visit "
+                "ORDER BY source = 'ofsted' DESC, visit_id").fetchall():
+            key = (la, vtype, vdate)
+            if vtype in VISIT_KINDS and vdate is not None and key not in seen:
+                seen.add(key)
+                ev = Event(VISIT_KINDS[vtype], _as_date(vdate), _as_date(pub), event_id=vid, la_code_old=la)
+                own.setdefault(la, []).append(ev)
+                if source == "ofsted":
+                    official.append((ev.known_from, ev.start))
+        official.sort()
+        first, last = store.con.execute(
+            "SELECT min(visit_date), max(visit_date) FROM visit WHERE source = 'ofsted'").fetchone()
         if first is not None:
-            first = _as_date(first)
-            # the first full month the official record covers
-            visits_from = first if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+            first, last = _as_date(first), _as_date(last)
+            # from the first full month the official record covers, to the end of the reporting year
+            # (April to March) of its latest visit: the official data comes a reporting year at a time
+            visits_from = first if first.day == 1 else _next_month(first)
+            visits_until = date(last.year + (last.month > 3), 3, 31)
     if store.has_table("la"):
         las = store.df("SELECT la_code_old, la_code_new, la_name, region_name, ofsted_region, la_type, valid_from, "
                        "valid_to FROM la WHERE la_type IS DISTINCT FROM 'shared_service' ORDER BY la_code_old")
@@ -114,7 +142,12 @@ def load_history(store: Store) -> RegisterHistory:
         evs.sort(key=lambda e: (e.day, e.kind))
     full = [e.start for evs in own.values() for e in evs if e.is_full_inspection and e.start is not None]
     return RegisterHistory(events=lineage_fill(own, lineage), las=las, lineage=lineage, visits_from=visits_from,
+                           visits_until=visits_until, official_visits=official,
                            coverage_end=max(full) if full else None)
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def lineage_fill(own: Mapping[str, Sequence[Event]], lineage: Sequence[Mapping[str, Any]]) -> dict[str, list[Event]]:

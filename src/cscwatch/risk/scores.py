@@ -122,6 +122,16 @@ class FittedEarlyWarning:
 
 
 _CACHE: dict[tuple, FittedEarlyWarning] = {}
+_DATA: dict[tuple, RiskData] = {}
+
+
+def _data(store: Store, key: tuple) -> RiskData:
+    """The store's risk data set, built once per store state in this process."""
+    if key not in _DATA:
+        if len(_DATA) > 2:
+            _DATA.clear()
+        _DATA[key] = load_risk_data(store)
+    return _DATA[key]
 
 
 def _fingerprint(store: Store) -> tuple:
@@ -159,10 +169,11 @@ def fit_early_warning(store: Store, as_of: date | str | None = None, *, data: Ri
     """Fit the production models on what was public before ``as_of`` (default: :func:`default_as_of`)
     and score every LA (cached per store and date)."""
     day = _as_date(as_of)
-    key = (_fingerprint(store), day)
+    fingerprint = _fingerprint(store)
+    key = (fingerprint, day)
     if key in _CACHE and data is None:
         return _CACHE[key]
-    data = data or load_risk_data(store)
+    data = data or _data(store, fingerprint)
     day = day or default_as_of(data.history)
     first = earliest_date(data)
     if day < first:
@@ -221,8 +232,7 @@ def la_status(data: RiskData, code: str, as_of: date) -> dict[str, Any]:
     main = inspection_window(windows)
     cls = outcome_class(last.framework, dict(last.judgements)) if last else None
     inadequate = bool(last is not None and (any_inadequate(dict(last.judgements)) == 1 or cls == "inadequate"))
-    vf = data.history.visits_from
-    covered = vf is not None and last is not None and last.day >= vf
+    covered = last is not None and data.history.visits_cover(last.day, as_of - pd.Timedelta(days=1), as_of)
     known = [e for e in events if e.known_on(as_of)]
 
     def since(kind: str) -> int | None:
@@ -246,7 +256,8 @@ def la_status(data: RiskData, code: str, as_of: date) -> dict[str, Any]:
                   "inadequate": inadequate, "from_predecessor": last.inherited_from}
     if inadequate:
         visits = (f"{mv} monitoring visit{'s' if mv != 1 else ''} on record since" if mv is not None
-                  else "monitoring visits before the visit record starts (2022) are not on record")
+                  else "monitoring visits since then are not all on record (the visit record covers "
+                       f"{data.history.visits_from} to {data.history.visits_until})")
         when = (f"; re-inspection expected {window['earliest']} to {window['latest']}" if window else "")
         label = f"Judged inadequate ({last_d['date'][:4]}): under monitoring; {visits}{when}"  # type: ignore[index]
         kind = "inadequate_monitoring"
