@@ -48,8 +48,8 @@ from cscwatch.store import Store
 #: backtest each band holds (top 10% high, next 20% raised, next 30% medium, the rest low). The
 #: probability cut points and each band's observed rate come from the backtest (publish.py).
 BAND_SHARES: tuple[tuple[str, float], ...] = (("high", 0.10), ("raised", 0.20), ("medium", 0.30), ("low", 0.40))
-#: Cut points used until a backtest has been published into the store (from the backtest of the
-#: bundled data, November 2026; see docs/model-card.md).
+#: Cut points used when no backtest has been published into the store (``risk_band``; from the
+#: backtest of the bundled data, November 2026; see docs/model-card.md).
 DEFAULT_BAND_CUTS: dict[str, float] = {"high": 0.110, "raised": 0.044, "medium": 0.005}
 INADEQUATE_BAND = "inadequate"
 PROBABILITY_OF = {"any_inadequate": "p_inadequate_if_inspected", "inadequate_12m": "p_inadequate_12m",
@@ -59,6 +59,15 @@ PROBABILITY_OF = {"any_inadequate": "p_inadequate_if_inspected", "inadequate_12m
 
 class DateOutsideData(CscwatchError):
     """A date the model cannot score: no (or too few) outcomes were public before it."""
+
+
+def published_cuts(store: Store) -> dict[str, float] | None:
+    """The band cut points of the latest published backtest (``risk_band``), if any."""
+    if not store.has_table("risk_band"):
+        return None
+    rows = store.rows("SELECT band, lower FROM risk_band")
+    cuts = {r["band"]: r["lower"] for r in rows}
+    return cuts if {"high", "raised", "medium"} <= set(cuts) else None
 
 
 def band(p: float, cuts: dict[str, float] | None = None) -> str:
@@ -319,6 +328,7 @@ def score(store: Store, as_of: date | str | None = None, *, target: str = DEFAUL
     fitted = fit_early_warning(store, as_of)
     prob = probability_for(fitted, target)
     order = np.argsort(-prob, kind="mergesort")
+    cuts = cuts or published_cuts(store)
     out = []
     for rank, i in enumerate(order, start=1):
         r = la_scores(fitted, int(i), cuts=cuts, top=top_reasons)
@@ -351,7 +361,7 @@ def explain(store: Store, la: str, as_of: date | str | None = None, *, target: s
         raise NotFound(f"{la} ({code}) is not a local authority on {day.isoformat()}: it has no score")
     i = fitted.codes.index(code)
     prob = probability_for(fitted, target)
-    r = la_scores(fitted, i, top=top)
+    r = la_scores(fitted, i, top=top, cuts=published_cuts(store))
     last = r["status"]["last_inspection"]
     return {
         **{k: r[k] for k in ("la_code_old", "la_code_new", "la_name", "region")},
