@@ -58,12 +58,14 @@ def test_weighted_bootstrap_metrics_equal_the_plain_ones_at_unit_weights():
     tied = np.round(rng.random(200), 2)
     num, den = ClusterBootstrap.auc_parts(np.ones((1, 200)), y, tied)
     assert num[0] / den[0] == pytest.approx(roc_auc(y, tied))
-    p = rng.random(200)  # no ties: the other weighted metrics are exact too
+    p = tied  # ties handled like the point estimates
     other = ClusterBootstrap.other_metrics(np.ones((1, 200)), y, p)
     assert other["brier"][0] == pytest.approx(brier(y, p))
     assert other["average_precision"][0] == pytest.approx(average_precision(y, p))
     assert other["top20_recall"][0] == pytest.approx(top_recall(y, p, 0.2))
     assert other["top10_recall"][0] == pytest.approx(top_recall(y, p, 0.1))
+    ones = np.ones(200)  # every row tied: the top fifth holds a fifth of the positives
+    assert ClusterBootstrap.other_metrics(np.ones((1, 200)), y, ones)["top20_recall"][0] == pytest.approx(0.2)
 
 
 def test_intervals_and_paired_gaps():

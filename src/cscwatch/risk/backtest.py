@@ -235,19 +235,23 @@ class ClusterBootstrap:
 
     @staticmethod
     def other_metrics(W: np.ndarray, y: np.ndarray, p: np.ndarray) -> dict[str, np.ndarray]:
+        """Weighted average precision, Brier and top-10/20% recall per replicate, tie-aware like the
+        point estimates (thresholds at distinct scores; rows tied at a top-k boundary count pro rata)."""
         order = np.argsort(-p, kind="mergesort")
         ps, ys, Wo = p[order], y[order], W[:, order]
-        wy = Wo * ys
-        total, total_pos = Wo.sum(axis=1), wy.sum(axis=1)
-        cum_w, cum_pos = np.cumsum(Wo, axis=1), np.cumsum(wy, axis=1)
+        starts = np.r_[0, np.flatnonzero(np.diff(ps)) + 1]
+        bw = np.add.reduceat(Wo, starts, axis=1)                 # weight per tie block
+        bp = np.add.reduceat(Wo * ys, starts, axis=1)            # positives per tie block
+        total, total_pos = bw.sum(axis=1), bp.sum(axis=1)
+        cum_w, cum_p = np.cumsum(bw, axis=1), np.cumsum(bp, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ap = (wy * (cum_pos / np.where(cum_w > 0, cum_w, 1))).sum(axis=1) / total_pos
-            out = {"average_precision": ap,
+            precision = cum_p / np.where(cum_w > 0, cum_w, 1)
+            out = {"average_precision": (bp * precision).sum(axis=1) / total_pos,
                    "brier": (Wo * (ps - ys) ** 2).sum(axis=1) / total}
             for share, name in ((0.10, "top10_recall"), (0.20, "top20_recall")):
-                k = share * total[:, None]
-                frac = np.clip((k - (cum_w - Wo)) / np.where(Wo > 0, Wo, 1), 0, 1) * (Wo > 0)
-                out[name] = (wy * frac).sum(axis=1) / total_pos
+                k = np.ceil(share * total)[:, None]
+                frac = np.clip((k - (cum_w - bw)) / np.where(bw > 0, bw, 1), 0, 1) * (bw > 0)
+                out[name] = (bp * frac).sum(axis=1) / total_pos
         return out
 
 
