@@ -359,7 +359,7 @@ def render_card(report: RiskReport, *, generated: date | None = None) -> str:
     if len(by_rule):
         g = by_rule.groupby("rule_id").agg(n=("rule_id", "size"), median=("months_from_usual", "median"))
         a("Months between the rules' usual date and the actual start, median per rule: " +
-          "; ".join(f"{k} {v['median']:+.0f} (n={v['n']})" for k, v in g.iterrows()) + ". Positive: later than "
+          "; ".join(f"{k} {v['median']:+.0f} (n={int(v['n'])})" for k, v in g.iterrows()) + ". Positive: later than "
           "the rules say. The ILACS \"3 years +/- 6 months\" describes the written framework, not practice: most "
           "ILACS inspections came a year or more after the usual date, even allowing for the pause, which is why "
           "the timing model learns from history instead of taking the rules at their word.")
