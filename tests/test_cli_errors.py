@@ -35,6 +35,8 @@ BAD_ARGUMENTS: dict[str, list[list[str]]] = {
     "risk scores": [["--as-of", "1990-01-01", "--db", "{db}"], ["--as-of", "2013-01-01", "--db", "{db}"],
                     ["--as-of", "not-a-date", "--db", "{db}"]],
     "risk explain": [["Atlantis", "--db", "{db}"], ["Norfolk", "--as-of", "1990-01-01", "--db", "{db}"]],
+    "risk rules": [["--format", "yaml", "--db", "{db}"], ["--db", "{tmp}/missing.duckdb"]],
+    "risk publish": [["--as-of", "1990-01-01", "--db", "{tmp}/missing.duckdb"], ["--as-of", "soon", "--db", "{db}"]],
     "risk card": [["--out", "/proc/x/card.md", "--db", "{tmp}/missing.duckdb"]],
     "fetch reports": [["--since", "yesterday", "--db", "{tmp}/f.duckdb"]],
     "fetch statistics": [["--data-set", "no-equals-sign", "--db", "{tmp}/g.duckdb"]],

@@ -1,4 +1,4 @@
-"""Risk test fixtures: a synthetic store (fast, everywhere) and the real built store (when present)."""
+"""Risk test fixtures: a small generated store (fast, everywhere) and the session's built store."""
 from __future__ import annotations
 
 import os
@@ -11,19 +11,18 @@ from cscwatch.fixtures.risk import make_risk_store
 from cscwatch.store import Store
 
 
-
 @pytest.fixture(scope="session")
 def synth_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("risk") / "synth.duckdb"
     s = Store(path)
-    make_risk_store(s, n_las=60, seed=1)
+    make_risk_store(s, n_las=40, seed=1)
     s.close()
     return path
 
 
 @pytest.fixture
 def synth_store(synth_path, tmp_path):
-    """A private copy of the synthetic store (tests may delete from it)."""
+    """A private, writable copy of the generated store (tests may delete from it)."""
     path = tmp_path / "synth.duckdb"
     shutil.copy(synth_path, path)
     s = Store(path)
@@ -32,8 +31,17 @@ def synth_store(synth_path, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def real_store(request, tmp_path_factory):
-    """A read-only copy of the store `cscwatch build` makes from the bundled data (the session's
+def synth_data(synth_path):
+    """The risk data set built once from the generated store."""
+    from cscwatch.risk.features import load_risk_data
+
+    with Store(synth_path, read_only=True) as s:
+        return load_risk_data(s)
+
+
+@pytest.fixture(scope="session")
+def real_store_path(request, tmp_path_factory) -> Path:
+    """A copy of the store `cscwatch build` makes from the bundled data (the session's
     ``built_store``), or of $CSCWATCH_RISK_TEST_DB when set."""
     if os.environ.get("CSCWATCH_RISK_TEST_DB"):
         path = Path(os.environ["CSCWATCH_RISK_TEST_DB"])
@@ -43,9 +51,4 @@ def real_store(request, tmp_path_factory):
         path = built.path
     copy = tmp_path_factory.mktemp("risk-real") / "store.duckdb"
     shutil.copy(path, copy)
-    s = Store(copy, read_only=True)
-    if not (s.has_table("inspection") and s.has_table("observation")):
-        s.close()
-        pytest.fail(f"{path} lacks the register or warehouse tables")
-    yield s
-    s.close()
+    return copy

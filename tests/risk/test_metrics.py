@@ -1,91 +1,138 @@
-"""Metrics on small generated data with known answers, and against scikit-learn's definitions."""
+"""Metrics with known answers, against scikit-learn; the bootstrap; the one splitter."""
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from cscwatch.risk.backtest import (
+    ClusterBootstrap,
+    RollingOriginSplit,
+    auc_within_year,
     average_precision,
+    bootstrap_intervals,
     brier,
     calibration_table,
-    cluster_bootstrap,
-    compute_metrics,
     roc_auc,
     top_recall,
 )
 
 
-def test_auc_known_answers():
+def test_known_answers():
     y = np.array([0, 0, 1, 1])
     assert roc_auc(y, np.array([0.1, 0.2, 0.8, 0.9])) == 1.0
-    assert roc_auc(y, np.array([0.9, 0.8, 0.2, 0.1])) == 0.0
     assert roc_auc(y, np.array([0.5, 0.5, 0.5, 0.5])) == 0.5
-    # one positive below one negative: 3 of 4 pairs right
     assert roc_auc(y, np.array([0.1, 0.6, 0.5, 0.9])) == 0.75
     assert roc_auc(np.array([0, 0]), np.array([0.1, 0.2])) is None
+    y10 = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    assert top_recall(y10, np.arange(10, 0, -1) / 10, 0.2) == 0.5
+    assert top_recall(y10, np.full(10, 0.3), 0.2) == pytest.approx(0.2)  # ties share places
 
 
-def test_top_recall_known_answers():
-    y = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 1])
-    p = np.linspace(1.0, 0.1, 10)  # the first row is riskiest
-    assert top_recall(y, p, 0.10) == 0.5  # top 1 row holds 1 of 2 positives
-    assert top_recall(y, p, 0.20) == 0.5
-    assert top_recall(y, p[::-1], 0.10) == 0.5  # reversed: the last row now tops
-    # ties at the boundary share the places pro rata: 2 rows tie for 1 place, one of them positive
-    assert top_recall(np.array([1, 0, 0, 0]), np.array([0.9, 0.9, 0.1, 0.1]), 0.25) == 0.5
-    assert top_recall(np.array([0, 0]), np.array([0.1, 0.2]), 0.5) is None
-
-
-def test_matches_sklearn_on_random_data():
-    rng = np.random.default_rng(3)
-    for _ in range(20):
-        y = rng.integers(0, 2, 80)
-        p = np.round(rng.random(80), 2)  # rounded: ties happen
-        assert roc_auc(y, p) == pytest.approx(roc_auc_score(y, p))
-        assert average_precision(y, p) == pytest.approx(average_precision_score(y, p))
-        assert brier(y, p) == pytest.approx(brier_score_loss(y, p))
-
-
-def test_calibration_table_counts():
-    y = np.array([0, 1, 0, 1, 1])
-    p = np.array([0.01, 0.02, 0.15, 0.6, 0.95])
-    table = calibration_table(y, p)
-    by = {row["bin"]: row for row in table}
-    assert by["0%–5%"]["n"] == 2 and by["0%–5%"]["observed"] == 0.5
-    assert by["10%–20%"]["positives"] == 0
-    assert by["50%–100%"]["n"] == 2 and by["50%–100%"]["mean_predicted"] == pytest.approx(0.775)
-    assert sum(row["n"] for row in table) == 5
-
-
-def test_cluster_bootstrap_brackets_the_estimate_and_is_reproducible():
+def test_against_sklearn():
     rng = np.random.default_rng(0)
-    groups = np.repeat(np.arange(40), 3)
-    y = rng.integers(0, 2, 120)
-    p = np.clip(y * 0.3 + rng.random(120) * 0.7, 0, 1)
-    a = cluster_bootstrap(y, p, groups, n_boot=200, seed=5)
-    b = cluster_bootstrap(y, p, groups, n_boot=200, seed=5)
-    assert a == b
-    point = compute_metrics(y, p)
-    for name, (lo, hi) in a.items():
-        assert lo <= point[name] <= hi, name
-    # a perfect ranking stays perfect under resampling
-    perfect = cluster_bootstrap(y, y.astype(float), groups, n_boot=50)
-    assert perfect["auc"] == [1.0, 1.0]
+    y = rng.integers(0, 2, 300)
+    p = np.round(rng.random(300), 2)  # ties
+    assert roc_auc(y, p) == pytest.approx(roc_auc_score(y, p))
+    assert average_precision(y, p) == pytest.approx(average_precision_score(y, p))
+    assert brier(y, p) == pytest.approx(brier_score_loss(y, p))
 
 
-def test_paired_auc_difference():
-    import pandas as pd
+def test_within_year_auc_ignores_the_year_effect():
+    """Scores that only know the year rank well pooled and at chance within years."""
+    year = np.repeat([2016, 2024], 200)
+    rng = np.random.default_rng(1)
+    y = (rng.random(400) < np.where(year == 2016, 0.3, 0.05)).astype(int)
+    p = np.where(year == 2016, 0.3, 0.05)
+    strat, mean = auc_within_year(y, p, year)
+    assert roc_auc(y, p) > 0.65 and strat == pytest.approx(0.5) and mean == pytest.approx(0.5)
 
-    from cscwatch.risk.backtest import paired_auc_difference
 
+def test_weighted_bootstrap_metrics_equal_the_plain_ones_at_unit_weights():
     rng = np.random.default_rng(2)
-    y = rng.integers(0, 2, 200)
-    good = y * 0.5 + rng.random(200) * 0.5
-    noise = rng.random(200)
-    preds = pd.DataFrame({"y": y, "la_code_old": np.repeat(np.arange(50), 4), "good": good, "noise": noise})
-    d = paired_auc_difference(preds, "good", "noise", n_boot=200)
-    assert d["difference"] == pytest.approx(roc_auc(y, good) - roc_auc(y, noise))
-    assert 0 < d["low"] < d["difference"] < d["high"]
-    same = paired_auc_difference(preds, "good", "good", n_boot=50)
-    assert same == {"difference": 0.0, "low": 0.0, "high": 0.0}
+    y = rng.integers(0, 2, 200).astype(float)
+    tied = np.round(rng.random(200), 2)
+    num, den = ClusterBootstrap.auc_parts(np.ones((1, 200)), y, tied)
+    assert num[0] / den[0] == pytest.approx(roc_auc(y, tied))
+    p = tied  # ties handled like the point estimates
+    other = ClusterBootstrap.other_metrics(np.ones((1, 200)), y, p)
+    assert other["brier"][0] == pytest.approx(brier(y, p))
+    assert other["average_precision"][0] == pytest.approx(average_precision(y, p))
+    assert other["top20_recall"][0] == pytest.approx(top_recall(y, p, 0.2))
+    assert other["top10_recall"][0] == pytest.approx(top_recall(y, p, 0.1))
+    ones = np.ones(200)  # every row tied: the top fifth holds a fifth of the positives
+    assert ClusterBootstrap.other_metrics(np.ones((1, 200)), y, ones)["top20_recall"][0] == pytest.approx(0.2)
+
+
+def test_intervals_and_paired_gaps():
+    rng = np.random.default_rng(3)
+    n = 600
+    groups = rng.integers(0, 60, n).astype(str)
+    year = rng.choice([2020, 2021, 2022], n)
+    signal = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1 + 2 * signal)))).astype(float)
+    preds = {"good": signal + rng.normal(0, 0.5, n), "noise": rng.random(n)}
+    iv, paired = bootstrap_intervals(y, preds, year, groups, n_boot=100, pairs=[("good", "noise")])
+    lo, hi = iv["good"]["auc"]
+    assert lo < roc_auc(y, preds["good"]) < hi
+    assert paired[("good", "noise")]["auc"][0] > 0
+    assert set(iv["good"]) >= {"auc", "auc_within_year", "average_precision", "brier", "top10_recall", "top20_recall"}
+
+
+def test_calibration_table_counts_every_row():
+    rng = np.random.default_rng(4)
+    p = rng.random(500)
+    y = (rng.random(500) < p).astype(float)
+    table = calibration_table(y, p)
+    assert sum(r["n"] for r in table) == 500
+
+
+# -- the one splitter ----------------------------------------------------------------------
+def _dates(n, seed=0):
+    rng = np.random.default_rng(seed)
+    start = [date(2014, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 365 * 11, n)]
+    published = [s + timedelta(days=int(lag)) for s, lag in zip(start, rng.integers(20, 400, n))]
+    return start, published
+
+
+def test_train_published_before_origin_test_in_year_unlabelled_never_trained():
+    start, published = _dates(300)
+    y = np.random.default_rng(1).integers(0, 2, 300).astype(float)
+    y[::7] = np.nan
+    folds = list(RollingOriginSplit(start, published, min_train=20, min_positive=2).folds(y))
+    assert folds
+    for year, train, test in folds:
+        assert all(published[i] < date(year, 1, 1) for i in train)
+        assert all(start[i].year == year for i in test)
+        assert not np.isnan(y[train]).any()
+
+
+def test_outcome_published_on_the_origin_is_excluded():
+    start = [date(2018, 3, 1), date(2018, 9, 1), date(2019, 2, 1)]
+    published = [date(2018, 5, 1), date(2019, 1, 1), date(2019, 4, 1)]
+    [(year, train, test)] = list(RollingOriginSplit(start, published, years=[2019], min_train=1,
+                                                    min_positive=0).folds())
+    assert year == 2019 and list(train) == [0] and list(test) == [2]
+
+
+def test_mismatched_lengths_fail_loudly():
+    with pytest.raises(ValueError):
+        RollingOriginSplit([date(2020, 1, 1)], [])
+    with pytest.raises(ValueError, match="rows"):
+        list(RollingOriginSplit([date(2020, 1, 1)], [date(2020, 3, 1)]).folds(np.array([0, 1])))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 500)), min_size=5, max_size=80), st.integers(0, 12))
+def test_property_no_training_row_is_public_on_or_after_the_origin(rows, gap):
+    start = [date(2013, 1, 1) + timedelta(days=s) for s, _ in rows]
+    published = [s + timedelta(days=lag) for s, (_, lag) in zip(start, rows)]
+    splitter = RollingOriginSplit(start, published, gap_months=gap, min_train=1, min_positive=0)
+    for year, train, test in splitter.folds():
+        origin = splitter.fold_origin(year).astype("datetime64[D]").astype(object)
+        assert all(published[i] < origin for i in train)
+        assert all(start[i].year == year for i in test)

@@ -1,76 +1,79 @@
-"""Features known before an inspection started, built from the store only.
+"""Features known on a day, for any (LA, day) pair, built from the store only.
 
-One row per graded inspection (SIF and ILACS, standard and short). Every value in a row was
-public before the row's *cutoff*, the day fieldwork started:
+Two kinds of rows share one builder, :func:`build_features` (keys: ``la_code_old``, ``cutoff``):
 
-* a statistic counts only from its ``release.published`` date (the warehouse records it per
-  source file and period; the latest version published before the cutoff is used, so later
-  revisions never leak back);
-* a previous inspection counts only once its report was published;
-* a visit counts only once its letter was published (visit date + 28 days when the letter's date
-  is unknown);
-* statistical neighbours come from the DfE model in force at the cutoff.
+* **inspection rows**: one per graded full inspection (SIF, ILACS) whose first day of fieldwork is
+  known; the cutoff is that day. SIF inspections whose start the register lacks are left out of the
+  rows (their start is never estimated from their own report's publication date), but stay in
+  every LA's history.
+* **panel rows**: every LA in existence on each quarter-start date, cut at that date, with the
+  12-month targets (:func:`panel_labels`).
 
-Pre-2018 official rows carry a publication date only. Their start is estimated as publication
-minus ``sif_start_lag_days``, a conservative (90th-percentile) lag, so that the estimated cutoff
-falls before the real start far more often than after it (see :func:`measure_start_lags`).
+Every value in a row was public before its cutoff:
 
-Missing values stay NaN (never zero); the models add an explicit missing-value indicator.
+* a statistic counts from its ``release.published`` date (the latest period published before the
+  cutoff; a change or a neighbour's value only if that too was published);
+* an inspection counts once its report was published, a visit once its letter was (visit date + 28
+  days when the letter's date is unknown);
+* statistical neighbours come from the DfE model in force at the cutoff (before the first one, the
+  earliest, as a similarity model of LAs rather than a figure about them);
+* the scheduling rules use only as much of a pause as had happened.
+
+Statistics are read by their warehouse measure ids (:data:`INDICATORS`; see ``cscwatch measures``).
+Missing values stay NaN, never zero: a count of visits before the visit record starts is unknown.
 """
 from __future__ import annotations
 
 import logging
 import math
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cscwatch.errors import StoreNotBuilt
+from cscwatch.risk.history import RegisterHistory
+from cscwatch.risk.rules import (
+    FULL_FRAMEWORKS,
+    RuleSet,
+    add_months,
+    inspection_window,
+    load_rules,
+    next_windows,
+    outcome_class,
+)
 from cscwatch.store import Store
 
 log = logging.getLogger("cscwatch.risk")
 
-#: Frameworks whose inspections are rows of the data set; earlier ones are history only.
-GRADED_FRAMEWORKS: tuple[str, ...] = ("SIF", "ILACS", "ILACS-2023", "ILACS-2026")
-#: Frameworks whose grades count as history (previous grade, ever inadequate).
-HISTORY_FRAMEWORKS: tuple[str, ...] = ("SLAC", "CPI", "TLAC", "legacy", *GRADED_FRAMEWORKS)
-#: Judgements that make up "any judgement inadequate" (the LSCB was a partner board, not the LA).
-PRACTICE_JUDGEMENTS: tuple[str, ...] = (
-    "overall", "help_and_protection", "children_in_care", "care_leavers", "adoption", "leadership",
-)
-#: Sub-judgements carried forward as previous-grade features.
-SUB_JUDGEMENTS: tuple[str, ...] = ("help_and_protection", "children_in_care", "care_leavers", "leadership")
-
-TARGETS: tuple[str, ...] = ("inadequate", "decline", "any_inadequate")
-
-#: Measured (``measure_start_lags``) on SIF reports parsed from the PDFs, the only SIF rows with both
-#: dates: median 77 days from fieldwork start to publication, 90th percentile 105 (n=51). The 90th
-#: percentile is the default, so an estimated start falls before the real one nine times in ten.
-DEFAULT_SIF_START_LAG_DAYS = 105
-#: Days between a visit and its published letter when the letter's date is unknown.
-VISIT_LETTER_LAG_DAYS = 28
-#: Fallback when an inspection has no publication date (outcome known ~2 months after start).
-DEFAULT_PUBLICATION_LAG_DAYS = 60
-
 GRADE_WORD = {1: "outstanding", 2: "good", 3: "requires improvement", 4: "inadequate"}
+CLASS_RANK = {"outstanding": 1, "good": 2, "requires_improvement": 3, "inadequate": 4}
+ENGLAND = "E92000001"
+#: Inspection-level outcomes (P(... | inspected)); "inadequate" is the overall grade (to March 2026).
+INSPECTION_TARGETS: tuple[str, ...] = ("any_inadequate", "inadequate", "help_protection", "leaders",
+                                       "children_in_care", "decline")
+#: Panel outcomes (LA x date): inspected within 3/6/12 months; any_inadequate within 12 months.
+PANEL_TARGETS: tuple[str, ...] = ("inspected_3m", "inspected_6m", "inspected_12m", "inadequate_12m")
+TARGETS: tuple[str, ...] = (*INSPECTION_TARGETS, *PANEL_TARGETS)
+HORIZON_MONTHS = {"inspected_3m": 3, "inspected_6m": 6, "inspected_12m": 12, "inadequate_12m": 12}
+#: Panel dates start here (training only before 2016; the backtest reports from 2016).
+PANEL_START = date(2014, 1, 1)
+#: Days after a panel window ends by which its label counts as public (a report follows its
+#: inspection by 22-225 days, 90% within 80; positive rows wait for their report).
+LABEL_LAG_DAYS = 120
 
 
 @dataclass(frozen=True)
-class Concept:
-    """An indicator the model wants, found in the warehouse's ``measure`` table by id or title."""
+class Indicator:
+    """A statistic the model reads: warehouse measure id(s), words for explanations, polarity."""
 
     name: str
+    measure_ids: tuple[str, ...]
     label: str
-    ids: tuple[str, ...]
-    pattern: str
-    unit: str = "%"  # how to print: '%', 'per 10k', '£', '' (plain number)
-    polarity: str | None = "low"  # 'low' = lower is better, 'high' = higher is better
-    exclude: str | None = None
+    unit: str = "%"            # '%', 'per 10k', '£', '' (a plain number)
+    polarity: str | None = "low"  # low = lower is better
 
     def format(self, value: float | None) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -84,71 +87,63 @@ class Concept:
         return f"{value:.2f}" if abs(value) < 1 else f"{value:.1f}"
 
 
-#: The indicators, in the order they appear in explanations. ``ids`` are tried first (the
-#: warehouse's documented ids), then ``pattern`` over ``measure_id`` and ``title``.
-CONCEPTS: tuple[Concept, ...] = (
-    Concept("rereferral", "re-referral rate", ("cin_rereferral_pct", "rereferral_rate"), r"re.?referr"),
-    Concept("assessment_45d", "assessments within 45 working days",
-            ("cin_assessment_45d_pct",),
-            r"45 ?(working )?days|within_45|45d", polarity="high"),
-    Concept("repeat_cpp", "repeat child protection plans", ("cpp_subsequent_pct",), r"second or subsequent|subsequent|repeat.?c?pp|repeat child protection"),
-    Concept("cpp_2yrs", "child protection plans lasting 2+ years", ("cpp_2yrs_plus_pct",),
-            r"(2|two) years or (more|longer)|2.?years?.?plus|2plus"),
-    Concept("cin_rate", "children in need rate", ("cin_rate_per_10k", "cin_rate"),
-            r"(children in need|cin).*(rate|per 10)", unit="per 10k", polarity=None,
-            exclude=r"referr|re.?referr|s47|section 47|assess|episode"),
-    Concept("cpp_rate", "child protection plan rate", ("cpp_rate_per_10k",),
-            r"(child protection plan|cpp).*(rate|per 10)", unit="per 10k", polarity=None,
-            exclude=r"second|subsequent|repeat|start|ceas|duration|2 years|two years"),
-    Concept("cla_rate", "children in care rate", ("cla_rate_per_10k",),
-            r"(looked after|cla|in care).*(rate|per 10)", unit="per 10k", polarity=None,
-            exclude=r"start|ceas|placement|adopt|leaver|missing|offend|convict|health"),
-    Concept("referral_rate", "referral rate", ("referral_rate_per_10k",),
-            r"^referral|referrals? (rate|per 10)", unit="per 10k", polarity=None, exclude=r"re.?referr"),
-    Concept("placements_3plus", "children in care with 3+ placements in the year",
-            ("cla_3plus_placements_pct",),
-            r"(3|three) or more placements|3.?plus.?placements"),
-    Concept("placement_long_term", "long-term placement stability", ("cla_long_term_stability_pct",), r"long.?term.*stab|same placement", polarity="high"),
-    Concept("agency_rate", "agency social worker rate", ("sw_agency_rate",),
-            r"agency"),
-    Concept("vacancy_rate", "social worker vacancy rate", ("sw_vacancy_rate",), r"vacanc"),
-    Concept("turnover_rate", "social worker turnover rate", ("sw_turnover_rate",), r"turnover"),
-    Concept("caseload", "caseload per social worker", ("sw_caseload",),
-            r"caseload", unit=""),
-    Concept("spend_per_child", "spend per child", ("csc_spend_per_child_gbp",), r"(spend|expenditure).*(per (child|head)|per capita)",
-            unit="£", polarity=None),
-    Concept("s47_rate", "section 47 enquiry rate", ("s47_rate_per_10k",), r"s(ection )?47.*(rate|per 10)",
-            unit="per 10k", polarity=None),
-    Concept("icpc_15d", "child protection conferences within 15 working days", ("icpc_15days_pct",),
-            r"icpc.*15|15 working days", polarity="high"),
-    Concept("referral_nfa", "referrals closed with no further action", ("referral_nfa_pct",),
-            r"no further action", polarity=None),
-    Concept("care_leavers_eet", "care leavers in education, employment or training", ("care_leavers_eet_pct",),
-            r"care leavers.*(education|eet)", polarity="high"),
-    Concept("sw_absence", "social worker sickness absence", ("sw_absence_rate",), r"absence rate", polarity="low"),
-    Concept("fsm", "primary pupils eligible for free school meals", ("lait_prifsm",), r"primary free school meals$",
-            polarity=None),
-    Concept("deprivation", "deprivation (IDACI / IMD)", ("imd_2019_avg_score", "idaci_score"), r"idaci|imd|deprivation", unit="", polarity=None,
-            exclude=r"rank of|extent"),
+#: The indicators (DOMAIN.md 2.3), by warehouse measure id; the feature prefix is ``name``.
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("cin_rereferral_pct", ("cin_rereferral_pct",), "re-referral rate"),
+    Indicator("cin_assessment_45d_pct", ("cin_assessment_45d_pct",), "assessments within 45 working days",
+              polarity="high"),
+    Indicator("icpc_15days_pct", ("icpc_15days_pct",), "child protection conferences within 15 working days",
+              polarity="high"),
+    Indicator("cpp_subsequent_pct", ("cpp_subsequent_pct",), "repeat child protection plans"),
+    Indicator("cpp_2yrs_plus_pct", ("cpp_2yrs_plus_pct",), "child protection plans lasting 2+ years"),
+    Indicator("cin_rate_per_10k", ("cin_rate_per_10k",), "children in need rate", "per 10k", None),
+    Indicator("cpp_rate_per_10k", ("cpp_rate_per_10k",), "child protection plan rate", "per 10k", None),
+    Indicator("cla_rate_per_10k", ("cla_rate_per_10k",), "children in care rate", "per 10k", None),
+    Indicator("referral_rate_per_10k", ("referral_rate_per_10k",), "referral rate", "per 10k", None),
+    Indicator("s47_rate_per_10k", ("s47_rate_per_10k",), "section 47 enquiry rate", "per 10k", None),
+    Indicator("referral_nfa_pct", ("referral_nfa_pct",), "referrals closed with no further action", polarity=None),
+    Indicator("cla_3plus_placements_pct", ("cla_3plus_placements_pct",),
+              "children in care with 3+ placements in the year"),
+    Indicator("cla_long_term_stability_pct", ("cla_long_term_stability_pct",), "long-term placement stability",
+              polarity="high"),
+    Indicator("care_leavers_eet_pct", ("care_leavers_eet_pct",), "care leavers in education, employment or training",
+              polarity="high"),
+    Indicator("sw_agency_rate", ("sw_agency_rate",), "agency social worker rate"),
+    Indicator("sw_vacancy_rate", ("sw_vacancy_rate",), "social worker vacancy rate"),
+    Indicator("sw_turnover_rate", ("sw_turnover_rate",), "social worker turnover rate"),
+    Indicator("sw_caseload", ("sw_caseload",), "caseload per social worker", ""),
+    Indicator("sw_absence_rate", ("sw_absence_rate",), "social worker sickness absence"),
+    Indicator("csc_spend_per_child_gbp", ("csc_spend_per_child_gbp",), "spend per child", "£", None),
+    Indicator("fsm", ("lait_prifsm",), "primary pupils eligible for free school meals", polarity=None),
+    Indicator("deprivation", ("imd_2025_avg_score", "imd_2019_avg_score"), "deprivation (IMD average score)", "",
+              None),
 )
-CONCEPT_BY_NAME = {c.name: c for c in CONCEPTS}
+INDICATOR_BY_NAME = {i.name: i for i in INDICATORS}
+#: Per indicator: latest level, change over 1 year, gap to the statistical neighbours' average.
+STAT_SUFFIXES: tuple[str, ...] = ("level", "chg1", "vs_nbr")
 
-#: Suffixes of the per-indicator feature columns.
-STAT_SUFFIXES: tuple[str, ...] = ("level", "chg1", "chg3", "vs_nbr", "vs_eng")
-#: The England row in ``observation``.
-ENGLAND = "E92000001"
+HISTORY_FEATURES: tuple[str, ...] = (
+    "prev_outstanding", "prev_good", "prev_ri", "prev_inadequate", "no_prev", "prev_grade_rank",
+    "prev_leaders_rank", "prev_hp_rank", "prev_cic_rank", "prev_worst_sub_rank", "prev_any_inadequate",
+    "prev_era_sif", "prev_pre_sif", "n_prior_inadequate", "prev2_grade_rank", "grade_change", "inherited_last",
+    "new_authority", "next_era_ilacs", "route_short", "route_after_inadequate", "inadequate_sif_route",
+    "inadequate_ilacs_route", "months_since_prev", "months_since_prev_report",
+)
+VISIT_FEATURES: tuple[str, ...] = ("mv_12m", "fv_12m", "mv_since_prev", "fv_since_prev")
+RULE_FEATURES: tuple[str, ...] = ("rules_p3", "rules_p6", "rules_p12", "months_to_usual", "months_past_latest",
+                                  "window_open")
+CONTEXT_FEATURES: tuple[str, ...] = ("nat_reports_3m", "nat_reports_12m", "recent_national_inadequate",
+                                     "recent_region_inadequate")
 
 
 def _day(value: Any) -> int | None:
     """Days since 1970-01-01 (None for missing)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    if isinstance(value, datetime):  # includes pandas Timestamp
-        value = value.date()
-    elif isinstance(value, np.datetime64):
-        return int(value.astype("datetime64[D]").astype("int64"))
+    if not isinstance(value, date) or hasattr(value, "hour"):
+        value = pd.Timestamp(value).date()
     return (value - date(1970, 1, 1)).days
 
 
@@ -157,542 +152,478 @@ def _date(day: int) -> date:
 
 
 # --------------------------------------------------------------------------------------------
-# Reading the store
+# Statistics
 # --------------------------------------------------------------------------------------------
-def _require(store: Store, tables: Iterable[str]) -> None:
-    missing = [t for t in tables if not store.has_table(t)]
-    if missing:
-        raise StoreNotBuilt(f"the store has no {', '.join(missing)} table(s); run `cscwatch build` first")
-
-
-def resolve_measures(store: Store, concepts: Sequence[Concept] = CONCEPTS) -> dict[str, str]:
-    """Map each concept to the warehouse measure that carries it; missing ones are logged and dropped.
-
-    An exact id wins; otherwise the title/id pattern is matched and the candidate with the most
-    LA observations is taken (ties: a percentage or rate before a count).
-    """
-    if not store.has_table("measure"):
-        return {}
-    measures = store.rows("SELECT measure_id, coalesce(title, '') AS title, coalesce(unit, '') AS unit FROM measure")
-    counts = {r["measure_id"]: r["n"] for r in store.rows(
-        "SELECT measure_id, count(*) AS n FROM observation WHERE value IS NOT NULL "
-        "AND la NOT LIKE 'E92%' AND la NOT LIKE 'E12%' GROUP BY measure_id")} if store.has_table("observation") else {}
-    ids = {m["measure_id"] for m in measures}
-    chosen: dict[str, str] = {}
-    taken: set[str] = set()
-    for concept in concepts:
-        exact = [i for i in concept.ids if i in ids and counts.get(i)]
-        if exact:
-            chosen[concept.name] = exact[0]
-            taken.add(exact[0])
-            continue
-        pat = re.compile(concept.pattern, re.I)
-        excl = re.compile(concept.exclude, re.I) if concept.exclude else None
-        candidates = []
-        for m in measures:
-            text = f"{m['measure_id']} {m['title']}"
-            if m["measure_id"] in taken or not pat.search(text) or (excl and excl.search(text)):
-                continue
-            if not counts.get(m["measure_id"]):
-                continue
-            is_share = bool(re.search(r"%|pct|percent|rate|per 10|score|£|per child|average", text + m["unit"], re.I))
-            is_count = bool(re.search(r"\bnumber\b|_n$|count", text, re.I)) and not is_share
-            candidates.append((not is_count, is_share, counts[m["measure_id"]], m["measure_id"]))
-        if candidates:
-            best = max(candidates)[3]
-            chosen[concept.name] = best
-            taken.add(best)
-        else:
-            log.info("risk features: no measure found for %s (%s); feature dropped", concept.name, concept.label)
-    return chosen
-
-
 @dataclass
-class StatSeries:
-    """Versions of one measure for one area: period end, publication day, value (sorted by period)."""
+class Statistics:
+    """Every indicator's published values: ``series[name]`` has columns la, pe (period end, day
+    number), pub (publication day number), value; LAs and England."""
 
-    period_end: np.ndarray
-    published: np.ndarray
-    value: np.ndarray
-
-    def known(self, cutoff: int, period_end: int | None = None, tolerance: int = 62) -> tuple[float, int] | None:
-        """Latest value public before ``cutoff`` (for ``period_end`` ± tolerance days when given):
-        the latest period, then its latest version (the first of exact ties). A plain loop: a series
-        holds a few dozen points, where numpy's per-call overhead would dominate."""
-        rows = self.__dict__.get("_rows")
-        if rows is None:
-            rows = self.__dict__["_rows"] = list(zip(self.period_end.tolist(), self.published.tolist()))
-        pick, key = None, None
-        for i, (pe, pub) in enumerate(rows):
-            if pub >= cutoff or (period_end is not None and abs(pe - period_end) > tolerance):
-                continue
-            if key is None or (pe, pub) > key:
-                pick, key = i, (pe, pub)
-        return None if pick is None else (float(self.value[pick]), int(self.period_end[pick]))
-
-
-@dataclass
-class StoreSnapshot:
-    """Everything the features need, read from the store once."""
-
-    inspections: pd.DataFrame
-    grades: dict[str, dict[str, int]]
-    visits: pd.DataFrame
-    series: dict[tuple[str, str], StatSeries]
-    neighbours: dict[str, list[tuple[int, str, list[str]]]]
-    las: pd.DataFrame
-    measures: dict[str, str]
+    series: dict[str, pd.DataFrame]
+    neighbours: list[tuple[int, dict[str, list[str]]]]   # (usable-from day, LA -> neighbours), oldest first
+    indicators: tuple[Indicator, ...]
     notes: list[str] = field(default_factory=list)
-    visits_from: int | None = None  # first day the visit record covers
+
+    @property
+    def measures(self) -> dict[str, list[str]]:
+        """Indicator name -> the measure ids found in the store."""
+        return {i.name: sorted(self.series[i.name].attrs.get("ids", [])) for i in self.indicators
+                if i.name in self.series}
 
 
-def load_snapshot(store: Store, *, concepts: Sequence[Concept] = CONCEPTS,
-                  measures: dict[str, str] | None = None) -> StoreSnapshot:
-    """Read the register and warehouse tables the features use (once per build)."""
-    _require(store, ("inspection", "judgement"))
+def load_statistics(store: Store, indicators: Sequence[Indicator] = INDICATORS) -> Statistics:
+    """Read each indicator's observations with their publication dates (by measure id)."""
     notes: list[str] = []
-    insp = store.df(
-        "SELECT inspection_id, la_code_old, framework, inspection_type, start_date, publication_date "
-        "FROM inspection")
-    for col in ("start_date", "publication_date"):
-        insp[col + "_day"] = [_day(v) for v in insp[col]]
-    grades: dict[str, dict[str, int]] = {}
-    for r in store.rows("SELECT inspection_id, judgement, grade_rank FROM judgement"):
-        grades.setdefault(r["inspection_id"], {})[r["judgement"]] = int(r["grade_rank"])
-    if store.has_table("visit"):
-        visits = store.df("SELECT la_code_old, visit_type, visit_date, publication_date FROM visit")
+    series: dict[str, pd.DataFrame] = {}
+    have = {"observation", "release", "measure"} <= {t for t in ("observation", "release", "measure")
+                                                     if store.has_table(t)}
+    if not have:
+        notes.append("no warehouse tables: statistics features dropped")
     else:
-        visits = pd.DataFrame(columns=["la_code_old", "visit_type", "visit_date", "publication_date"])
-        notes.append("no visit table: focused/monitoring visit features dropped")
-    visits["visit_day"] = [_day(v) for v in visits["visit_date"]]
-    visits["known_day"] = [
-        _day(p) if _day(p) is not None else (d + VISIT_LETTER_LAG_DAYS if d is not None else None)
-        for p, d in zip(visits["publication_date"], visits["visit_day"])
-    ]
-    measures = resolve_measures(store, concepts) if measures is None else dict(measures)
-    for c in concepts:
-        if c.name not in measures:
-            notes.append(f"no warehouse measure for {c.label}: its features are dropped")
-    series: dict[tuple[str, str], StatSeries] = {}
-    if measures and store.has_table("observation") and store.has_table("release"):
-        ids = sorted(set(measures.values()))
-        marks = ",".join("?" * len(ids))
-        obs = store.df(
-            "SELECT o.la, o.measure_id, o.period_end, o.value, r.published "
-            "FROM observation o JOIN (SELECT source_id, period, min(published) AS published FROM release "
-            "GROUP BY source_id, period) r ON r.source_id = o.source_id AND r.period = o.period "
-            f"WHERE o.measure_id IN ({marks}) AND o.value IS NOT NULL AND r.published IS NOT NULL "
-            "AND o.period_end IS NOT NULL", ids)
-        unreleased = store.scalar(
-            "SELECT count(*) FROM observation o WHERE o.measure_id IN (" + marks + ") AND NOT EXISTS ("
-            "SELECT 1 FROM release r WHERE r.source_id = o.source_id AND r.period = o.period "
-            "AND r.published IS NOT NULL)", ids)
-        if unreleased:
-            notes.append(f"{unreleased} observations have no release date and are never used")
-        if len(obs):
-            obs["pe"] = obs["period_end"].astype("datetime64[s]").astype("int64") // 86400
-            obs["pub"] = obs["published"].astype("datetime64[s]").astype("int64") // 86400
-            obs = obs.sort_values(["measure_id", "la", "pe", "pub"])
-            for (mid, la), g in obs.groupby(["measure_id", "la"], sort=False):
-                series[(mid, la)] = StatSeries(g["pe"].to_numpy(np.int64), g["pub"].to_numpy(np.int64),
-                                               g["value"].to_numpy(float))
-    elif measures:
-        notes.append("no observation/release tables: statistics features dropped")
-    neighbours: dict[str, list[tuple[int, str, list[str]]]] = {}
+        ids = sorted({m for i in indicators for m in i.measure_ids})
+        known = {r[0] for r in store.con.execute("SELECT measure_id FROM measure").fetchall()}
+        df = store.df(
+            "SELECT o.measure_id, o.la, o.period_end, r.published, o.value FROM observation o "
+            "JOIN release r ON r.source_id = o.source_id AND r.period = o.period "
+            f"WHERE o.value IS NOT NULL AND o.measure_id IN ({', '.join('?' * len(ids))})", ids)
+        df["pe"] = (pd.to_datetime(df["period_end"]) - pd.Timestamp("1970-01-01")).dt.days.astype("int64")
+        df["pub"] = (pd.to_datetime(df["published"]) - pd.Timestamp("1970-01-01")).dt.days.astype("int64")
+        by_id = {k: g for k, g in df.groupby("measure_id")}
+        for ind in indicators:
+            parts = [by_id[m] for m in ind.measure_ids if m in by_id]
+            missing = [m for m in ind.measure_ids if m not in known]
+            if not parts:
+                notes.append(f"no published values for {ind.label} ({', '.join(ind.measure_ids)}): feature dropped")
+                continue
+            if missing and len(missing) == len(ind.measure_ids):
+                continue
+            s = pd.concat(parts)[["la", "pe", "pub", "value"]].sort_values(["la", "pub", "pe"]).reset_index(drop=True)
+            s.attrs["ids"] = [m for m in ind.measure_ids if m in by_id]
+            series[ind.name] = s
+    neighbours: list[tuple[int, dict[str, list[str]]]] = []
     if store.has_table("stat_neighbour"):
-        nb = store.rows("SELECT model, la_code_old, neighbour FROM stat_neighbour ORDER BY model, la_code_old, rank")
-        by: dict[tuple[str, str], list[str]] = {}
-        for r in nb:
-            by.setdefault((str(r["model"]), r["la_code_old"]), []).append(r["neighbour"])
-        for (model, la), nbrs in by.items():
-            # A model is usable from May of its year (DfE publishes each set in the spring).
-            year = int(re.sub(r"\D", "", model)[:4] or 2000)
-            neighbours.setdefault(la, []).append((_day(date(year, 5, 1)), model, nbrs))
-        for la in neighbours:
-            neighbours[la].sort()
-    else:
-        notes.append("no stat_neighbour table: neighbour comparisons dropped")
-    if store.has_table("la"):
-        # Shared services (one workforce return for two LAs) are not authorities Ofsted inspects.
-        las = store.df("SELECT la_code_old, la_code_new, la_name, region_name, ofsted_region, valid_from, valid_to "
-                       "FROM la WHERE la_type IS DISTINCT FROM 'shared_service'")
-    else:
-        las = pd.DataFrame(columns=["la_code_old", "la_code_new", "la_name", "region_name", "ofsted_region",
-                                    "valid_from", "valid_to"])
+        by: dict[str, dict[str, list[str]]] = {}
+        for model, la, nbr in store.con.execute(
+                "SELECT model, la_code_old, neighbour FROM stat_neighbour ORDER BY model, la_code_old, rank").fetchall():
+            by.setdefault(str(model), {}).setdefault(la, []).append(nbr)
+        for model, table in by.items():
+            digits = "".join(ch for ch in model if ch.isdigit())[:4]
+            # DfE publishes each set in the spring: usable from May of its year.
+            neighbours.append((_day(date(int(digits or 2000), 5, 1)), table))
+        neighbours.sort(key=lambda t: t[0])
     for n in notes:
         log.info("risk features: %s", n)
-    first_visit = visits["visit_day"].dropna()
-    return StoreSnapshot(insp, grades, visits, series, neighbours, las, measures, notes,
-                         int(first_visit.min()) if len(first_visit) else None)
+    return Statistics(series, neighbours, tuple(i for i in indicators if i.name in series), notes)
 
 
-def measure_start_lags(store: Store) -> dict[str, dict[str, float]]:
-    """Days from fieldwork start to publication by framework, where both dates are known."""
-    out: dict[str, dict[str, float]] = {}
-    rows = store.rows(
-        "SELECT framework, date_diff('day', start_date, publication_date) AS lag FROM inspection "
-        "WHERE start_date IS NOT NULL AND publication_date IS NOT NULL AND publication_date >= start_date")
-    by: dict[str, list[int]] = {}
-    for r in rows:
-        by.setdefault(r["framework"], []).append(r["lag"])
-    for fw, lags in sorted(by.items()):
-        a = np.asarray(lags, float)
-        out[fw] = {"n": int(a.size), "median": float(np.median(a)), "p90": float(np.percentile(a, 90))}
+def _best_known(s: pd.DataFrame) -> pd.DataFrame:
+    """Per LA, after each publication: the latest period public so far and its value."""
+    s = s.sort_values(["la", "pub", "pe"], kind="mergesort").reset_index(drop=True)
+    run = s.groupby("la")["pe"].cummax()
+    new = s["pe"] >= run
+    best = s[["la", "pub"]].copy()
+    best["pe_best"] = s["pe"].where(new)
+    best["level"] = s["value"].where(new)
+    best[["pe_best", "level"]] = best.groupby("la")[["pe_best", "level"]].ffill()
+    return best.drop_duplicates(["la", "pub"], keep="last")
+
+
+def _value_at(s: pd.DataFrame, la: np.ndarray, pe: np.ndarray, cutoff: np.ndarray,
+              tolerance: int = 62) -> np.ndarray:
+    """Value of ``la`` for the period ending nearest ``pe`` (within ``tolerance`` days), if published
+    before ``cutoff``; NaN otherwise."""
+    out = np.full(len(la), np.nan)
+    ok = ~np.isnan(pe)
+    if not ok.any():
+        return out
+    q = pd.DataFrame({"la": la[ok], "pe": pe[ok].astype("int64"), "cut": cutoff[ok], "i": np.flatnonzero(ok)})
+    q = q.sort_values("pe", kind="mergesort")
+    ref = s[["la", "pe", "pub", "value"]].sort_values("pe", kind="mergesort")
+    m = pd.merge_asof(q, ref, on="pe", by="la", direction="nearest", tolerance=tolerance)
+    good = m["pub"].notna() & (m["pub"] < m["cut"])
+    out[m.loc[good, "i"].to_numpy()] = m.loc[good, "value"].to_numpy()
     return out
 
 
+def stat_features(keys: pd.DataFrame, stats: Statistics) -> pd.DataFrame:
+    """Level, 1-year change and neighbour gap of each indicator for each (la_code_old, cut) key
+    (``cut`` in day numbers): only figures published before the cutoff."""
+    n = len(keys)
+    out: dict[str, np.ndarray] = {}
+    la = keys["la_code_old"].to_numpy(object)
+    cut = keys["cut"].to_numpy("int64")
+    # Each row's neighbour set: the model in force on its cutoff (the earliest before any).
+    nbr_lists: list[list[str]] = []
+    for code, c in zip(la, cut):
+        usable = [t for d, t in stats.neighbours if d <= c] or [t for _, t in stats.neighbours[:1]]
+        nbr_lists.append(usable[-1].get(code, []) if usable else [])
+    rep = np.array([len(v) for v in nbr_lists])
+    nbr_la = np.array([x for v in nbr_lists for x in v], dtype=object)
+    nbr_row = np.repeat(np.arange(n), rep)
+    for ind in stats.indicators:
+        s = stats.series[ind.name]
+        best = _best_known(s)
+        q = pd.DataFrame({"la": la, "cut": cut, "i": np.arange(n)}).sort_values("cut", kind="mergesort")
+        b = best.rename(columns={"pub": "cut"}).sort_values("cut", kind="mergesort")
+        m = pd.merge_asof(q, b, on="cut", by="la", allow_exact_matches=False).sort_values("i")
+        level = m["level"].to_numpy(float)
+        pe = m["pe_best"].to_numpy(float)
+        out[f"{ind.name}_level"] = level
+        past = _value_at(s, la, pe - 365, cut)
+        out[f"{ind.name}_chg1"] = level - past
+        if len(nbr_row):
+            vals = _value_at(s, nbr_la, pe[nbr_row], cut[nbr_row])
+            ok = ~np.isnan(vals)
+            total = np.bincount(nbr_row[ok], weights=vals[ok], minlength=n)
+            count = np.bincount(nbr_row[ok], minlength=n)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(count >= 3, total / np.maximum(count, 1), np.nan)
+            out[f"{ind.name}_vs_nbr"] = level - mean
+        else:
+            out[f"{ind.name}_vs_nbr"] = np.full(n, np.nan)
+    return pd.DataFrame(out, index=keys.index)
+
+
 # --------------------------------------------------------------------------------------------
-# Building rows
+# History, visits, rules, context
+# --------------------------------------------------------------------------------------------
+def _rank(judgements: dict[str, int], key: str) -> float:
+    v = judgements.get(key)
+    if v is None and key == "help_and_protection":
+        v = judgements.get("slac_safeguarding")
+    if v is None and key == "children_in_care":
+        v = judgements.get("slac_looked_after")
+    return float(v) if v is not None else math.nan
+
+
+def grade_rank(framework: str | None, judgements: dict[str, int]) -> float:
+    """The inspection's headline grade: overall; from April 2026 (no overall) the rules' outcome class."""
+    cls = outcome_class(framework, judgements)
+    if "overall" in judgements:
+        return float(judgements["overall"])
+    return float(CLASS_RANK[cls]) if cls else math.nan
+
+
+def any_inadequate(judgements: dict[str, int]) -> float:
+    """1 if leaders or help and protection were inadequate, 0 if either was graded, else NaN."""
+    graded = [judgements[k] for k in ("leadership", "help_and_protection") if k in judgements]
+    return float(max(graded) == 4) if graded else math.nan
+
+
+class _Context:
+    """National and regional climate from the register: arrays for fast per-cutoff lookups."""
+
+    def __init__(self, history: RegisterHistory):
+        full = [(e.known_from, any_inadequate(dict(e.judgements)), e.la_code_old)
+                for evs in history.own_events().values() for e in evs if e.is_full_inspection]
+        full.sort(key=lambda t: t[0])
+        self.known = np.array([_day(t[0]) for t in full], dtype="int64")
+        self.inad = np.array([t[1] for t in full], dtype=float)
+        region = dict(zip(history.las["la_code_old"], history.las["ofsted_region"].fillna(history.las["region_name"])))
+        self.region = np.array([str(region.get(t[2]) or "") for t in full], dtype=object)
+        self.region_of = {k: (str(v) if isinstance(v, str) else "") for k, v in region.items()}
+
+    def national(self, cut: int) -> tuple[float, float, float]:
+        lo3, lo12, lo24, hi = np.searchsorted(self.known, [cut - 91, cut - 365, cut - 730, cut])
+        recent = self.inad[lo24:hi]
+        recent = recent[~np.isnan(recent)]
+        return float(hi - lo3), float(hi - lo12), float(recent.mean()) if len(recent) >= 10 else math.nan
+
+    def regional(self, la: str, cut: int) -> float:
+        region = self.region_of.get(la, "")
+        if not region:
+            return math.nan
+        lo, hi = np.searchsorted(self.known, [cut - 1096, cut])
+        sel = self.inad[lo:hi][(self.region[lo:hi] == region) & ~np.isnan(self.inad[lo:hi])]
+        return float(sel.mean()) if len(sel) >= 5 else math.nan
+
+
+def _history_row(events: list, cutoff: date, history: RegisterHistory, created: date | None,
+                 rules: RuleSet, ctx: _Context, la: str) -> dict[str, float]:
+    nan = math.nan
+    known = [e for e in events if e.known_from < cutoff]
+    graded = [e for e in known if e.is_graded]
+    f: dict[str, float] = {}
+    last = graded[-1] if graded else None
+    cls = outcome_class(last.framework, dict(last.judgements)) if last else None
+    for key, c in (("prev_outstanding", "outstanding"), ("prev_good", "good"), ("prev_ri", "requires_improvement"),
+                   ("prev_inadequate", "inadequate")):
+        f[key] = float(cls == c) if last else nan
+    f["no_prev"] = float(last is None)
+    framework = rules.framework_on(cutoff) or ""
+    f["next_era_ilacs"] = float(framework.startswith("ILACS"))
+    if last is not None:
+        j = dict(last.judgements)
+        f["prev_grade_rank"] = grade_rank(last.framework, j)
+        subs = [_rank(j, k) for k in ("leadership", "help_and_protection", "children_in_care")]
+        f["prev_leaders_rank"], f["prev_hp_rank"], f["prev_cic_rank"] = subs
+        present = [v for v in subs if not math.isnan(v)]
+        f["prev_worst_sub_rank"] = max(present) if present else nan
+        f["prev_any_inadequate"] = any_inadequate(j) if last.framework in FULL_FRAMEWORKS else float(cls == "inadequate")
+        f["prev_era_sif"] = float(last.framework == "SIF")
+        f["prev_pre_sif"] = float(last.framework not in FULL_FRAMEWORKS)
+        ranks = [grade_rank(e.framework, dict(e.judgements)) for e in graded]
+        f["n_prior_inadequate"] = float(sum(1 for r in ranks if r == 4))
+        f["prev2_grade_rank"] = ranks[-2] if len(ranks) > 1 else nan
+        f["grade_change"] = ranks[-1] - ranks[-2] if len(ranks) > 1 else nan
+        f["inherited_last"] = float(last.inherited_from is not None)
+        f["months_since_prev"] = (cutoff - last.day).days / 30.4375
+        f["months_since_prev_report"] = (cutoff - last.known_from).days / 30.4375
+    else:
+        for k in ("prev_grade_rank", "prev_leaders_rank", "prev_hp_rank", "prev_cic_rank", "prev_worst_sub_rank",
+                  "prev_any_inadequate", "prev_era_sif", "prev_pre_sif", "prev2_grade_rank", "grade_change",
+                  "inherited_last", "months_since_prev", "months_since_prev_report"):
+            f[k] = nan
+        f["n_prior_inadequate"] = 0.0
+    own_full = [e for e in graded if e.framework in FULL_FRAMEWORKS and e.inherited_from is None]
+    f["new_authority"] = float(created is not None and created < cutoff and not own_full)
+    windows = next_windows(known, cutoff, rules=rules, created=created, all_known=True)
+    main = inspection_window(windows)
+    f["route_short"] = float(main.event == "short") if main else nan
+    f["route_after_inadequate"] = float(main.after == "inadequate") if main else nan
+    f["inadequate_sif_route"] = float(cls == "inadequate" and framework == "SIF") if last else nan
+    f["inadequate_ilacs_route"] = float(cls == "inadequate" and framework.startswith("ILACS")) if last else nan
+    if main is not None:
+        f["rules_p3"], f["rules_p6"], f["rules_p12"] = (main.probability(cutoff, m) for m in (3, 6, 12))
+        f["months_to_usual"] = (main.usual - cutoff).days / 30.4375
+        f["months_past_latest"] = max(0.0, (cutoff - main.latest).days / 30.4375)
+        f["window_open"] = float(main.status(cutoff) != "not_yet")
+    else:
+        for k in RULE_FEATURES:
+            f[k] = nan
+    # Visits: counted only where the record covers the whole period asked about.
+    visits = [e for e in known if e.kind in ("monitoring_visit", "focused_visit")]
+    day_before = cutoff - timedelta(days=1)
+    if history.visits_cover(cutoff - timedelta(days=365), day_before, cutoff):
+        year_ago = cutoff - timedelta(days=365)
+        f["mv_12m"] = float(sum(1 for e in visits if e.kind == "monitoring_visit" and e.day >= year_ago))
+        f["fv_12m"] = float(sum(1 for e in visits if e.kind == "focused_visit" and e.day >= year_ago))
+    else:
+        f["mv_12m"] = f["fv_12m"] = nan
+    if last is not None and history.visits_cover(last.day, day_before, cutoff):
+        f["mv_since_prev"] = float(sum(1 for e in visits if e.kind == "monitoring_visit" and e.day > last.day))
+        f["fv_since_prev"] = float(sum(1 for e in visits if e.kind == "focused_visit" and e.day > last.day))
+    else:
+        f["mv_since_prev"] = f["fv_since_prev"] = nan
+    cut = _day(cutoff)
+    f["nat_reports_3m"], f["nat_reports_12m"], f["recent_national_inadequate"] = ctx.national(cut)
+    f["recent_region_inadequate"] = ctx.regional(la, cut)
+    return f
+
+
+# --------------------------------------------------------------------------------------------
+# Rows
 # --------------------------------------------------------------------------------------------
 @dataclass
 class FeatureSet:
-    """The data set: X (features), y (the three targets, NaN where undefined) and meta (ids, dates)."""
+    """Rows of features (X), targets (y: NaN where undefined) and identifiers (meta)."""
 
     X: pd.DataFrame
     y: pd.DataFrame
     meta: pd.DataFrame
-    notes: list[str]
-    measures: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+    measures: dict[str, list[str]] = field(default_factory=dict)
 
     def target(self, name: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
         """Rows where ``name`` is defined: X, y (0/1 ints), meta."""
-        if name not in TARGETS:
-            raise ValueError(f"unknown target {name!r}; choose one of {', '.join(TARGETS)}")
+        if name not in self.y.columns:
+            raise ValueError(f"unknown target {name!r}; choose one of {', '.join(self.y.columns)}")
         keep = self.y[name].notna().to_numpy()
         return (self.X[keep].reset_index(drop=True), self.y[name][keep].astype(int).to_numpy(),
                 self.meta[keep].reset_index(drop=True))
 
-
-class _HistoryIndex:
-    """The inspection history and visits, arranged for fast per-row lookups (plain Python/numpy)."""
-
-    def __init__(self, hist: pd.DataFrame, snap: StoreSnapshot):
-        self.by_la: dict[str, list[tuple]] = {}
-        for r in hist.itertuples(index=False):
-            if r.has_grades:
-                self.by_la.setdefault(r.la_code_old, []).append(
-                    (r.start_day, r.known_day, r.inspection_id, r.framework, r.overall))
-        for rows in self.by_la.values():
-            rows.sort(key=lambda t: t[0])
-        graded = hist[hist["overall"].notna() & hist["framework"].isin(GRADED_FRAMEWORKS)]
-        self.known = graded["known_day"].to_numpy(np.int64)
-        self.inadequate = (graded["overall"].to_numpy(float) == 4)
-        self.region = np.array([str(x) if x is not None else "" for x in graded["region"]], dtype=object)
-        self.visits: dict[str, list[tuple[int, int, str]]] = {}
-        v = snap.visits
-        for la, vd, kd, kind in zip(v["la_code_old"], v["visit_day"], v["known_day"], v["visit_type"]):
-            if vd is not None and kd is not None and not (isinstance(vd, float) and math.isnan(vd)):
-                self.visits.setdefault(la, []).append((int(vd), int(kd), kind))
+    def subset(self, mask: np.ndarray) -> FeatureSet:
+        return FeatureSet(self.X[mask].reset_index(drop=True), self.y[mask].reset_index(drop=True),
+                          self.meta[mask].reset_index(drop=True), self.notes, self.measures)
 
 
-class FeatureBuilder:
-    """Build the inspection data set (``build``) or rows for current LAs (``build_current``).
+def feature_columns(stats: Statistics) -> list[str]:
+    cols = [*HISTORY_FEATURES, *VISIT_FEATURES, *RULE_FEATURES, *CONTEXT_FEATURES]
+    for ind in stats.indicators:
+        cols += [f"{ind.name}_{s}" for s in STAT_SUFFIXES]
+    return cols
 
-    ``as_of`` caps what is known: nothing published on or after it is used, and inspections that
-    start on or after it are left out. ``sif_start_lag_days`` estimates start dates where the
-    register has only a publication date. ``visits_from`` is the first day the visit record covers
-    (default: the earliest visit in the store); before it, visit counts are missing, not zero.
-    ``measures`` pins the concept → measure mapping (default: :func:`resolve_measures`).
+
+def build_features(keys: pd.DataFrame, history: RegisterHistory, stats: Statistics, *,
+                   rules: RuleSet | None = None) -> pd.DataFrame:
+    """Features for each (``la_code_old``, ``cutoff``) row of ``keys``, known before the cutoff."""
+    rules = rules or load_rules()
+    ctx = _Context(history)
+    created = history.created()
+    cutoffs = [c if isinstance(c, date) and not hasattr(c, "hour") else pd.Timestamp(c).date()
+               for c in keys["cutoff"]]
+    uniq = pd.DataFrame({"la_code_old": keys["la_code_old"].to_numpy(object), "cutoff": cutoffs}).drop_duplicates()
+    hist_rows = [_history_row(history.events.get(la, []), c, history, created.get(la), rules, ctx, la)
+                 for la, c in zip(uniq["la_code_old"], uniq["cutoff"])]
+    H = pd.DataFrame(hist_rows, index=uniq.index)
+    uniq = uniq.assign(cut=[_day(c) for c in uniq["cutoff"]])
+    S = stat_features(uniq, stats)
+    U = pd.concat([uniq[["la_code_old", "cutoff"]], H, S], axis=1)
+    key = pd.DataFrame({"la_code_old": keys["la_code_old"].to_numpy(object), "cutoff": cutoffs})
+    X = key.merge(U, on=["la_code_old", "cutoff"], how="left")
+    return X[feature_columns(stats)].astype(float).reset_index(drop=True)
+
+
+def inspection_rows(history: RegisterHistory, *, estimate_sif_starts: int | None = None) -> pd.DataFrame:
+    """One row per graded full inspection with a known start (the outcome model's data set).
+
+    ``estimate_sif_starts``: for the record only (the model card's "what the fix changed"), give
+    inspections without a start one of publication minus this many days, the old leaky way.
     """
-
-    def __init__(self, as_of: date | str | None = None, *, sif_start_lag_days: int = DEFAULT_SIF_START_LAG_DAYS,
-                 concepts: Sequence[Concept] = CONCEPTS, measures: dict[str, str] | None = None,
-                 visits_from: date | None = None):
-        self.as_of = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-        self.sif_start_lag_days = sif_start_lag_days
-        self.concepts = tuple(concepts)
-        self.measures = measures
-        self.visits_from = visits_from
-
-    # -- public ---------------------------------------------------------------------------
-    def build(self, store: Store, snapshot: StoreSnapshot | None = None) -> FeatureSet:
-        snap = snapshot or load_snapshot(store, concepts=self.concepts, measures=self.measures)
-        hist = self._history(snap)
-        index = _HistoryIndex(hist, snap)
-        cap = _day(self.as_of) if self.as_of else None
-        rows, metas, ys = [], [], []
-        graded = hist[hist["framework"].isin(GRADED_FRAMEWORKS) & hist["has_grades"]]
-        for rec in graded.itertuples(index=False):
-            if cap is not None and rec.start_day >= cap:
+    rows = []
+    for la, evs in history.own_events().items():
+        for e in evs:
+            if not e.is_full_inspection:
                 continue
-            feats = self._row(snap, index, rec.la_code_old, rec.start_day, scheduled=rec.inspection_type,
-                              framework=rec.framework, exclude_id=rec.inspection_id)
-            rows.append(feats)
-            g = snap.grades.get(rec.inspection_id, {})
-            prev_overall = feats.get("prev_overall_rank")
-            overall = g.get("overall")
-            practice = [g[j] for j in PRACTICE_JUDGEMENTS if j in g]
-            ys.append({
-                "inadequate": float(overall == 4) if overall else np.nan,
-                "decline": float(overall > prev_overall) if overall and not np.isnan(prev_overall) else np.nan,
-                "any_inadequate": float(max(practice) == 4) if practice else np.nan,
-            })
-            metas.append({
-                "inspection_id": rec.inspection_id, "la_code_old": rec.la_code_old, "framework": rec.framework,
-                "inspection_type": rec.inspection_type, "start_date": _date(rec.start_day),
-                "start_estimated": bool(rec.start_estimated), "published": _date(rec.known_day),
-                "year": _date(rec.start_day).year, "overall_grade": GRADE_WORD.get(overall),
-            })
-        return self._frame(rows, ys, metas, snap)
-
-    def build_current(self, store: Store, snapshot: StoreSnapshot | None = None) -> FeatureSet:
-        """One row per current LA with the features it would have if inspected on ``as_of``."""
-        snap = snapshot or load_snapshot(store, concepts=self.concepts, measures=self.measures)
-        hist = self._history(snap)
-        index = _HistoryIndex(hist, snap)
-        as_of = self.as_of or date.today()
-        cutoff = _day(as_of)
-        las = snap.las
-        def unset(v: Any) -> bool:
-            return v is None or v is pd.NaT or (not isinstance(v, str) and pd.isna(v))
-
-        current = las[[(unset(start) or _day(start) <= cutoff) and (unset(end) or _day(end) >= cutoff)
-                       for start, end in zip(las["valid_from"], las["valid_to"])]] if len(las) else las
-        codes = list(current["la_code_old"]) if len(current) else sorted(hist["la_code_old"].unique())
-        # The framework an inspection on ``as_of`` would fall under.
-        framework = ("ILACS-2026" if as_of >= date(2026, 4, 1) else "ILACS-2023" if as_of >= date(2023, 1, 1)
-                     else "ILACS" if as_of >= date(2018, 1, 1) else "SIF")
-        rows, metas = [], []
-        for code in codes:
-            known = hist[(hist["la_code_old"] == code) & (hist["known_day"] < cutoff)]
-            last = known.sort_values("start_day").iloc[-1] if len(known) else None
-            last_overall = snap.grades.get(last["inspection_id"], {}).get("overall") if last is not None else None
-            # What Ofsted would schedule next: short after good/outstanding, standard otherwise.
-            scheduled = "short" if last_overall in (1, 2) else "standard"
-            rows.append(self._row(snap, index, code, cutoff, scheduled=scheduled, framework=framework))
-            metas.append({"inspection_id": None, "la_code_old": code, "framework": framework,
-                          "inspection_type": scheduled, "start_date": as_of, "start_estimated": False,
-                          "published": None, "year": as_of.year,
-                          "overall_grade": None})
-        ys = [{t: np.nan for t in TARGETS} for _ in rows]
-        return self._frame(rows, ys, metas, snap)
-
-    # -- internals ------------------------------------------------------------------------
-    def _frame(self, rows, ys, metas, snap: StoreSnapshot) -> FeatureSet:
-        cols = self.feature_names(snap)
-        X = pd.DataFrame(rows, columns=cols).astype(float) if rows else pd.DataFrame(columns=cols, dtype=float)
-        return FeatureSet(X, pd.DataFrame(ys, columns=list(TARGETS)), pd.DataFrame(metas), list(snap.notes),
-                          dict(snap.measures))
-
-    def feature_names(self, snap: StoreSnapshot) -> list[str]:
-        names = ["prev_overall_rank", "prev_outstanding", "prev_good", "prev_ri", "prev_inadequate", "no_prev",
-                 *[f"prev_{j}_rank" for j in SUB_JUDGEMENTS],
-                 "prev_worst_sub_rank", "prev_sub_gap", "prev_any_inadequate", "prev2_overall_rank",
-                 "prev_grade_change", "n_prior_inadequate", "mean_prior_rank", "months_since_prev", "prev_was_sif",
-                 "recent_national_inadequate", "recent_region_inadequate", "scheduled_reinspection",
-                 "monitoring_visits_since", "focused_visits_since",
-                 "scheduled_short", "framework_ilacs", "ilacs_2023"]
-        for c in self.concepts:
-            if c.name in snap.measures:
-                names += [f"{c.name}_{s}" for s in STAT_SUFFIXES]
-        names += [f"region_{r}" for r in self._regions(snap)]
-        return names
-
-    @staticmethod
-    def _regions(snap: StoreSnapshot) -> list[str]:
-        if not len(snap.las):
-            return []
-        vals = snap.las["ofsted_region"].fillna(snap.las["region_name"]).dropna().unique()
-        return sorted(_slug(v) for v in vals)
-
-    def _history(self, snap: StoreSnapshot) -> pd.DataFrame:
-        h = snap.inspections[snap.inspections["framework"].isin(HISTORY_FRAMEWORKS)].copy()
-        start, est, known = [], [], []
-        for s, p in zip(h["start_date_day"], h["publication_date_day"]):
-            if s is not None and not (isinstance(s, float) and math.isnan(s)):
-                start.append(int(s))
-                est.append(False)
-            elif p is not None and not (isinstance(p, float) and math.isnan(p)):
-                start.append(int(p) - self.sif_start_lag_days)
-                est.append(True)
-            else:
-                start.append(None)
-                est.append(True)
-            if p is not None and not (isinstance(p, float) and math.isnan(p)):
-                known.append(int(p))
-            else:
-                known.append(start[-1] + DEFAULT_PUBLICATION_LAG_DAYS if start[-1] is not None else None)
-        h["start_day"], h["start_estimated"], h["known_day"] = start, est, known
-        h = h[h["start_day"].notna()].copy()
-        h["start_day"] = h["start_day"].astype(int)
-        h["known_day"] = h["known_day"].astype(int)
-        h["has_grades"] = [bool(snap.grades.get(i)) for i in h["inspection_id"]]
-        h["overall"] = [_overall(snap.grades.get(i, {})) for i in h["inspection_id"]]
-        region = _region_map(snap)
-        h["region"] = [region.get(c) for c in h["la_code_old"]]
-        return h.sort_values(["la_code_old", "start_day"]).reset_index(drop=True)
-
-    def _row(self, snap: StoreSnapshot, index: _HistoryIndex, la: str, cutoff: int, *, scheduled: str | None,
-             framework: str, exclude_id: str | None = None) -> dict[str, float]:
-        cap = _day(self.as_of) if self.as_of else None
-        known_cut = min(cutoff, cap) if cap is not None else cutoff
-        f: dict[str, float] = {}
-        prior = [t for t in index.by_la.get(la, ()) if t[1] < known_cut and t[2] != exclude_id]
-        overall_hist = [(start, overall, fw) for start, _, _, fw, overall in prior if overall is not None]
-        last_of = {t[0]: t[2] for t in prior}  # start day -> inspection id (the latest wins)
-        nan = float("nan")
-        if overall_hist:
-            last_day, last_grade, last_fw = overall_hist[-1]
-            g = snap.grades.get(last_of[last_day], {})
-            f["prev_overall_rank"] = float(last_grade)
-            for rank, key in ((1, "prev_outstanding"), (2, "prev_good"), (3, "prev_ri"), (4, "prev_inadequate")):
-                f[key] = float(last_grade == rank)
-            f["no_prev"] = 0.0
-            subs = {j: _sub(g, j) for j in SUB_JUDGEMENTS}
-            for j in SUB_JUDGEMENTS:
-                f[f"prev_{j}_rank"] = float(subs[j]) if subs[j] is not None else nan
-            present = [v for v in subs.values() if v is not None]
-            f["prev_worst_sub_rank"] = float(max(present)) if present else nan
-            f["prev_sub_gap"] = float(max(present) - last_grade) if present else nan
-            f["prev_any_inadequate"] = float(max([last_grade, *present]) == 4)
-            f["prev2_overall_rank"] = float(overall_hist[-2][1]) if len(overall_hist) > 1 else nan
-            f["prev_grade_change"] = (float(last_grade - overall_hist[-2][1]) if len(overall_hist) > 1 else nan)
-            f["months_since_prev"] = (cutoff - last_day) / 30.44
-            f["prev_was_sif"] = float(last_fw == "SIF")
-        else:
-            for key in ("prev_overall_rank", *[f"prev_{j}_rank" for j in SUB_JUDGEMENTS], "prev_worst_sub_rank",
-                        "prev_sub_gap", "prev_any_inadequate", "prev2_overall_rank", "prev_grade_change",
-                        "months_since_prev", "prev_was_sif", "prev_outstanding", "prev_good", "prev_ri",
-                        "prev_inadequate"):
-                f[key] = nan
-            f["no_prev"] = 1.0
-            last_day = None
-        f["n_prior_inadequate"] = float(sum(1 for t in overall_hist if t[1] == 4))
-        f["mean_prior_rank"] = float(np.mean([t[1] for t in overall_hist])) if overall_hist else nan
-        # The recent climate: share of graded SIF/ILACS inspections published in the last two years
-        # (nationally) and three years (same region) that were inadequate overall.
-        nat = (index.known < known_cut) & (index.known >= known_cut - 730)
-        f["recent_national_inadequate"] = float(index.inadequate[nat].mean()) if nat.sum() >= 10 else nan
-        region_of = _region_map(snap).get(la)
-        reg = (index.known < known_cut) & (index.known >= known_cut - 1096) & (index.region == (region_of or "\0"))
-        f["recent_region_inadequate"] = (float(index.inadequate[reg].mean())
-                                         if region_of is not None and reg.sum() >= 5 else nan)
-        f["scheduled_reinspection"] = float(scheduled == "reinspection") if scheduled else nan
-        first = _day(self.visits_from) if self.visits_from else snap.visits_from
-        if len(snap.visits) and first is not None and cutoff > first:
-            # Counted from the last inspection or from the start of the visit record, whichever is later.
-            since = max(last_day, first - 1) if last_day is not None else first - 1
-            mine = [kind for vd, kd, kind in index.visits.get(la, ()) if kd < known_cut and vd > since]
-            f["monitoring_visits_since"] = float(mine.count("monitoring"))
-            f["focused_visits_since"] = float(mine.count("focused"))
-        else:  # before the visit record starts: unknown, not zero
-            f["monitoring_visits_since"] = f["focused_visits_since"] = nan
-        f["scheduled_short"] = float(scheduled == "short") if scheduled in ("short", "standard") else (
-            0.0 if framework == "SIF" else nan)
-        f["framework_ilacs"] = float(framework.startswith("ILACS"))
-        f["ilacs_2023"] = float(framework in ("ILACS-2023", "ILACS-2026"))
-        model_cut = known_cut
-        nbrs = _neighbours_at(snap, la, model_cut)
-        for c in self.concepts:
-            mid = snap.measures.get(c.name)
-            if mid is None:
-                continue
-            f.update(_stat_features(snap, c.name, mid, la, known_cut, nbrs))
-        reg = snap.las.loc[snap.las["la_code_old"] == la] if len(snap.las) else snap.las
-        region = None
-        if len(reg):
-            r0 = reg.iloc[0]
-            region = r0["ofsted_region"] if isinstance(r0["ofsted_region"], str) else r0["region_name"]
-        for r in self._regions(snap):
-            f[f"region_{r}"] = float(region is not None and _slug(region) == r) if region is not None else nan
-        return f
+            start, estimated = e.start, False
+            if start is None:
+                if estimate_sif_starts is None or e.published is None:
+                    continue
+                start, estimated = e.published - timedelta(days=estimate_sif_starts), True
+            j = dict(e.judgements)
+            rows.append({"inspection_id": e.event_id, "la_code_old": la, "framework": e.framework,
+                         "inspection_type": e.inspection_type, "cutoff": start, "start_date": start,
+                         "start_estimated": estimated, "published": e.known_from, "year": start.year,
+                         "grade": grade_rank(e.framework, j), "judgements": j})
+    return pd.DataFrame(rows).sort_values(["cutoff", "la_code_old"]).reset_index(drop=True) if rows else \
+        pd.DataFrame(columns=["inspection_id", "la_code_old", "framework", "inspection_type", "cutoff", "start_date",
+                              "start_estimated", "published", "year", "grade", "judgements"])
 
 
-def _region_map(snap: StoreSnapshot) -> dict[str, str]:
-    """LA code → Ofsted region (ONS region where Ofsted's is missing); cached on the snapshot."""
-    cached = getattr(snap, "_region_cache", None)
-    if cached is None:
-        cached = {}
-        for code, o, r in zip(snap.las.get("la_code_old", []), snap.las.get("ofsted_region", []),
-                              snap.las.get("region_name", [])):
-            name = o if isinstance(o, str) else (r if isinstance(r, str) else None)
-            if name is not None:
-                cached[code] = name
-        snap._region_cache = cached
-    return cached
+def inspection_targets(meta: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
+    """The inspection-level outcomes (NaN where a judgement was not made)."""
+    out = {t: [] for t in INSPECTION_TARGETS}
+    for j, grade, prev in zip(meta["judgements"], meta["grade"], X["prev_grade_rank"]):
+        out["any_inadequate"].append(any_inadequate(j))
+        out["inadequate"].append(float(j["overall"] == 4) if "overall" in j else math.nan)
+        out["help_protection"].append(float(j["help_and_protection"] == 4) if "help_and_protection" in j else math.nan)
+        out["leaders"].append(float(j["leadership"] == 4) if "leadership" in j else math.nan)
+        out["children_in_care"].append(float(j["children_in_care"] == 4) if "children_in_care" in j else math.nan)
+        out["decline"].append(float(j["overall"] > prev) if "overall" in j and not math.isnan(prev) else math.nan)
+    return pd.DataFrame(out)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
-
-
-def _overall(g: dict[str, int]) -> int | None:
-    if "overall" in g:
-        return g["overall"]
-    slac = [g[k] for k in ("slac_safeguarding", "slac_looked_after") if k in g]
-    return max(slac) if slac else None
-
-
-def _sub(g: dict[str, int], judgement: str) -> int | None:
-    if judgement in g:
-        return g[judgement]
-    if judgement == "help_and_protection" and "slac_safeguarding" in g:
-        return g["slac_safeguarding"]
-    if judgement == "children_in_care" and "slac_looked_after" in g:
-        return g["slac_looked_after"]
-    return None
-
-
-def _neighbours_at(snap: StoreSnapshot, la: str, cutoff: int) -> list[str]:
-    models = snap.neighbours.get(la, [])
-    usable = [m for m in models if m[0] <= cutoff]
-    if usable:
-        return usable[-1][2]
-    return models[0][2] if models else []  # before the first published model: the earliest one
-
-
-def _stat_features(snap: StoreSnapshot, name: str, mid: str, la: str, cutoff: int,
-                   nbrs: list[str]) -> dict[str, float]:
-    nan = float("nan")
-    out = {f"{name}_{s}": nan for s in STAT_SUFFIXES}
-    s = snap.series.get((mid, la))
-    if s is None:
-        return out
-    cur = s.known(cutoff)
-    if cur is None:
-        return out
-    level, pe = cur
-    out[f"{name}_level"] = level
-    for years, suffix in ((1, "chg1"), (3, "chg3")):
-        past = s.known(cutoff, pe - round(365.25 * years))
-        if past is not None:
-            out[f"{name}_{suffix}"] = level - past[0]
-    vals = []
-    for n in nbrs:
-        ns = snap.series.get((mid, n))
-        if ns is not None:
-            v = ns.known(cutoff, pe)
-            if v is not None:
-                vals.append(v[0])
-    if len(vals) >= 3:
-        out[f"{name}_vs_nbr"] = level - float(np.mean(vals))
-    eng = snap.series.get((mid, ENGLAND))
-    if eng is not None and (e := eng.known(cutoff, pe)) is not None:
-        out[f"{name}_vs_eng"] = level - e[0]
+def quarter_starts(first: date, last: date) -> list[date]:
+    """1 January, 1 April, 1 July and 1 October from ``first`` to ``last`` inclusive."""
+    out, d = [], date(first.year, ((first.month - 1) // 3) * 3 + 1, 1)
+    if d < first:
+        d = add_quarter(d)
+    while d <= last:
+        out.append(d)
+        d = add_quarter(d)
     return out
 
 
-def describe_statistic(snap: StoreSnapshot, concept: Concept, la: str, cutoff: date) -> dict[str, Any] | None:
-    """Words for an explanation: level, neighbours' average, and how many years it has risen or fallen."""
-    mid = snap.measures.get(concept.name)
-    s = snap.series.get((mid, la)) if mid else None
-    cut = _day(cutoff)
-    if s is None or s.known(cut) is None:
-        return None
-    level, pe = s.known(cut)
-    nvals = [v[0] for n in _neighbours_at(snap, la, cut)
-             if (ns := snap.series.get((mid, n))) is not None and (v := ns.known(cut, pe)) is not None]
-    streak, prev = 0, level
-    direction = 0
-    for k in range(1, 6):
-        past = s.known(cut, pe - round(365.25 * k))
-        if past is None:
-            break
-        step = np.sign(prev - past[0])
-        if step == 0 or (direction and step != direction):
-            break
-        direction = int(step)
-        streak += 1
-        prev = past[0]
-    return {"level": level, "period_end": _date(pe), "neighbours": float(np.mean(nvals)) if len(nvals) >= 3 else None,
-            "streak": streak * direction}
+def add_quarter(d: date) -> date:
+    return date(d.year + (d.month + 2) // 12, (d.month + 2) % 12 + 1, 1)
+
+
+def panel_keys(history: RegisterHistory, dates: Sequence[date]) -> pd.DataFrame:
+    """Every LA in existence on each date (no shared services)."""
+    rows = [(la, d) for d in dates for la in history.existing_on(d)]
+    return pd.DataFrame(rows, columns=["la_code_old", "cutoff"])
+
+
+def _month_end(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def panel_labels(keys: pd.DataFrame, history: RegisterHistory) -> tuple[pd.DataFrame, pd.Series]:
+    """The panel targets and the day each row's labels became public.
+
+    A row's label is known only if its whole window lies within what the register covers (up to the
+    end of the month of its latest inspection) and the LA existed throughout. An inspection whose
+    start the register lacks is bracketed by publication minus 59 to 225 days; where that bracket
+    straddles a window's edge the label is unknown (NaN), never guessed.
+    """
+    end = _month_end(history.coverage_end) if history.coverage_end else None
+    valid_to = {code: (pd.Timestamp(v).date() if v is not None and not pd.isna(v) else None)
+                for code, v in zip(history.las["la_code_old"], history.las["valid_to"])}
+    own = history.own_events()
+    full = {la: [e for e in evs if e.is_full_inspection] for la, evs in own.items()}
+    labels: dict[str, list[float]] = {t: [] for t in PANEL_TARGETS}
+    known_on = []
+    for la, d in zip(keys["la_code_old"], keys["cutoff"]):
+        d = d if type(d) is date else pd.Timestamp(d).date()
+        events = full.get(la, [])
+        latest_pub = None
+        for t in PANEL_TARGETS:
+            stop = add_months(d, HORIZON_MONTHS[t])
+            if end is None or stop > end + timedelta(days=1) or (valid_to.get(la) and stop > valid_to[la]):
+                labels[t].append(math.nan)
+                continue
+            certain, unsure = [], []
+            for e in events:
+                lo, hi = (e.start, e.start) if e.start else (e.published - timedelta(days=225),
+                                                            e.published - timedelta(days=59))
+                if d <= lo and hi < stop:
+                    certain.append(e)
+                elif hi >= d and lo < stop:
+                    unsure.append(e)
+            if t == "inadequate_12m":
+                pos = [e for e in certain if any_inadequate(dict(e.judgements)) == 1]
+                maybe = [e for e in unsure if any_inadequate(dict(e.judgements)) == 1]
+                labels[t].append(1.0 if pos else math.nan if maybe else 0.0)
+            else:
+                labels[t].append(1.0 if certain else math.nan if unsure else 0.0)
+            for e in certain:
+                latest_pub = max(latest_pub or e.known_from, e.known_from)
+        stop12 = add_months(d, 12)
+        known = stop12 + timedelta(days=LABEL_LAG_DAYS)
+        known_on.append(max(known, latest_pub) if latest_pub else known)
+    return pd.DataFrame(labels, index=keys.index), pd.Series(known_on, index=keys.index)
+
+
+# --------------------------------------------------------------------------------------------
+# The whole data set, once
+# --------------------------------------------------------------------------------------------
+@dataclass
+class RiskData:
+    """Everything the backtests and scores need, built once from a store."""
+
+    history: RegisterHistory
+    stats: Statistics
+    inspections: FeatureSet           # outcome rows (cutoff = start of fieldwork)
+    panel: FeatureSet                 # LA x quarter rows (cutoff = the quarter's first day)
+    rules: RuleSet
+    notes: list[str] = field(default_factory=list)
+
+
+def build_inspection_set(history: RegisterHistory, stats: Statistics, rules: RuleSet, *,
+                         estimate_sif_starts: int | None = None) -> FeatureSet:
+    meta = inspection_rows(history, estimate_sif_starts=estimate_sif_starts)
+    X = build_features(meta, history, stats, rules=rules) if len(meta) else \
+        pd.DataFrame(columns=feature_columns(stats), dtype=float)
+    y = inspection_targets(meta, X) if len(meta) else pd.DataFrame(columns=list(INSPECTION_TARGETS), dtype=float)
+    return FeatureSet(X, y, meta.drop(columns=["judgements"]), list(stats.notes), stats.measures)
+
+
+def build_panel_set(history: RegisterHistory, stats: Statistics, rules: RuleSet, *,
+                    start: date = PANEL_START, end: date | None = None) -> FeatureSet:
+    last = end or (history.coverage_end or date.today())
+    keys = panel_keys(history, quarter_starts(start, last))
+    X = build_features(keys, history, stats, rules=rules)
+    y, known = panel_labels(keys, history)
+    meta = keys.assign(start_date=keys["cutoff"], published=known.to_numpy(),
+                       year=[d.year for d in keys["cutoff"]])
+    return FeatureSet(X, y, meta, list(stats.notes), stats.measures)
+
+
+def load_risk_data(store: Store, *, panel_end: date | None = None) -> RiskData:
+    """Read the store once and build the inspection rows and the panel."""
+    from cscwatch.risk.history import load_history
+
+    history = load_history(store)
+    stats = load_statistics(store)
+    rules = load_rules()
+    return RiskData(history, stats, build_inspection_set(history, stats, rules),
+                    build_panel_set(history, stats, rules, end=panel_end), rules, list(stats.notes))
+
+
+def current_rows(data: RiskData, as_of: date) -> FeatureSet:
+    """One row per LA in existence on ``as_of``, with its features as they stood that day."""
+    keys = panel_keys(data.history, [as_of])
+    X = build_features(keys, data.history, data.stats, rules=data.rules)
+    y = pd.DataFrame({t: np.nan for t in TARGETS}, index=keys.index)
+    return FeatureSet(X, y, keys.assign(start_date=as_of, published=None, year=as_of.year), list(data.notes),
+                      data.stats.measures)

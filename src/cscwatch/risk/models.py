@@ -1,37 +1,39 @@
-"""Risk models as scikit-learn classifiers: three baselines and two models, all swappable.
+"""Risk models as scikit-learn classifiers: baselines and models behind one estimator contract.
 
-Each follows the estimator contract (``__init__`` stores parameters, ``fit`` sets ``attr_`` and
-returns ``self``, ``predict_proba``), accepts NaN, and is calibrated inside whatever data it is fitted
-on (Platt scaling through ``CalibratedClassifierCV`` on inner folds), so a backtest that fits it on
-a training fold never calibrates on the test fold. The previous-grade baseline is a frequency table,
-calibrated by construction.
+Each follows the contract (``__init__`` stores parameters, ``fit`` sets ``attr_`` and returns
+``self``, ``predict_proba``), accepts NaN, and, where it has a calibration step, calibrates inside
+whatever data it is fitted on (Platt scaling on inner folds), so a backtest never calibrates on the
+test fold. ``columns`` (names) restricts a model to some columns of a DataFrame ``X``; with arrays,
+give positions or leave it unset.
 
-Columns are chosen by name when ``X`` is a DataFrame and by position when it is an array.
+* :class:`RateTableBaseline`: the outcome rate for each combination of a few columns (the previous
+  grade; the pathway: previous grade x framework x route), smoothed toward the overall rate.
+* :class:`ColumnProbability`: a column that already is a probability (the rules calendar).
+* :class:`LogisticRisk`: regularised logistic regression (median imputation + missing flags).
+* :class:`GBMRisk`: LightGBM, small trees, optional monotone constraints.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-#: Grade ranks the previous-grade columns take (1 outstanding .. 4 inadequate).
-PREV_GRADE_COLUMNS = ("prev_outstanding", "prev_good", "prev_ri", "prev_inadequate", "no_prev")
-
 
 class _BinaryRiskClassifier(ClassifierMixin, BaseEstimator):
-    """Shared plumbing: validation, binary classes, NaN allowed, column lookup by name or position."""
+    """Shared plumbing: validation, binary classes, NaN allowed, ``columns`` by name or position."""
+
+    columns: Sequence[str | int] | None = None
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -48,135 +50,134 @@ class _BinaryRiskClassifier(ClassifierMixin, BaseEstimator):
                              f"{len(self.classes_)} classes")
         if len(self.classes_) < 2:
             raise ValueError(f"{type(self).__name__} needs both outcomes in y; it has only one class, {self.classes_[0]!r}")
-        return X, (y == self.classes_[1]).astype(int)
+        self.used_ = self._positions(self.columns)
+        return X[:, self.used_], (y == self.classes_[1]).astype(int)
 
     def _validate_predict(self, X):
         check_is_fitted(self, "classes_")
-        return validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        return X[:, self.used_]
 
-    def _column(self, feature: str | int) -> int:
-        if isinstance(feature, (int, np.integer)):
-            if not 0 <= feature < self.n_features_in_:
-                raise ValueError(f"column {feature} is outside X's {self.n_features_in_} columns")
-            return int(feature)
+    def _positions(self, columns: Sequence[str | int] | None) -> np.ndarray:
+        if columns is None:
+            return np.arange(self.n_features_in_)
         names = list(getattr(self, "feature_names_in_", []))
-        if feature not in names:
-            raise ValueError(f"{type(self).__name__}: X has no column {feature!r}"
-                             + ("" if names else " (X has no column names; pass a position)"))
-        return names.index(feature)
+        out = []
+        for c in columns:
+            if isinstance(c, (int, np.integer)):
+                if not 0 <= c < self.n_features_in_:
+                    raise ValueError(f"column {c} is outside X's {self.n_features_in_} columns")
+                out.append(int(c))
+            elif c in names:
+                out.append(names.index(c))
+            elif not names:
+                raise ValueError(f"{type(self).__name__}: X has no column names; give positions, not {c!r}")
+        if not out:
+            raise ValueError(f"{type(self).__name__}: X has none of the columns {list(columns)}")
+        return np.asarray(out)
+
+    def used_names(self) -> list[str]:
+        names = getattr(self, "feature_names_in_", None)
+        return [str(names[i]) if names is not None else f"x{i}" for i in self.used_]
 
     def predict(self, X):
         proba = self.predict_proba(X)[:, 1]
         return self.classes_[(proba >= 0.5).astype(int)]
 
-    def _proba(self, p: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _proba(p: np.ndarray) -> np.ndarray:
         p = np.clip(np.asarray(p, float), 0.0, 1.0)
         return np.column_stack([1 - p, p])
 
 
-def _calibrate(estimator, calibration: str | None, y: np.ndarray, random_state: Any):
-    """Wrap ``estimator`` in Platt/isotonic calibration on inner stratified folds (when data allow)."""
+def _calibrate(estimator, calibration: str | None, y: np.ndarray, random_state: Any, folds: int = 3):
+    """Wrap ``estimator`` in Platt/isotonic calibration on inner stratified folds (when data allow).
+
+    ``ensemble=False``: the model is fitted on all the data and only the calibration map comes from
+    inner out-of-fold predictions, so calibration never costs discrimination.
+    """
     if calibration is None:
         return estimator
     n_min = int(np.bincount(y).min())
     if n_min < 2:
         return estimator
-    cv = StratifiedKFold(n_splits=min(3, n_min), shuffle=True, random_state=random_state)
-    # ensemble=False: the model itself is fitted on all the data and only the calibration map comes
-    # from inner out-of-fold predictions, so calibration never costs discrimination.
+    cv = StratifiedKFold(n_splits=min(folds, n_min), shuffle=True, random_state=random_state)
     return CalibratedClassifierCV(estimator, method=calibration, cv=cv, ensemble=False)
 
 
-class PreviousGradeBaseline(_BinaryRiskClassifier):
-    """The previous grade carried forward: the training rate of the outcome for each previous grade.
+def reverses_ranking(model) -> bool:
+    """Whether a fitted sigmoid calibration maps higher model scores to lower probabilities
+    (scikit-learn's Platt map is 1 / (1 + exp(a * score + b)): ``a > 0`` reverses the order)."""
+    if not isinstance(model, CalibratedClassifierCV) or model.method != "sigmoid":
+        return False
+    return any(cal.a_ > 0 for c in model.calibrated_classifiers_ for cal in c.calibrators)
 
-    ``smoothing`` pulls small groups toward the overall rate (pseudo-counts), so a grade seen twice
-    does not get a risk of 0 or 1. "No previous grade" (NaN) is a group of its own.
-    """
 
-    def __init__(self, feature: str | int = "prev_overall_rank", smoothing: float = 2.0):
-        self.feature = feature
+class RateTableBaseline(_BinaryRiskClassifier):
+    """The training rate of the outcome for each combination of ``columns`` (NaN is a value of
+    its own), pulled toward the overall rate by ``smoothing`` pseudo-counts so a combination seen
+    twice does not get a risk of 0 or 1. Unseen combinations get the overall rate."""
+
+    def __init__(self, columns: Sequence[str | int] | None = ("prev_grade_rank",), smoothing: float = 2.0):
+        self.columns = columns
         self.smoothing = smoothing
 
+    @staticmethod
+    def _keys(X: np.ndarray) -> list[tuple]:
+        return [tuple(-np.inf if np.isnan(v) else float(v) for v in row) for row in X]
+
     def fit(self, X, y):
         X, y01 = self._validate_fit(X, y)
-        col = X[:, self._column(self.feature)]
         self.prior_ = float(y01.mean())
-        keys = np.where(np.isnan(col), -np.inf, col)
-        self.rates_ = {}
-        for k in np.unique(keys):
-            m = keys == k
-            self.rates_[float(k)] = float((y01[m].sum() + self.smoothing * self.prior_) / (m.sum() + self.smoothing))
+        sums: dict[tuple, list[float]] = {}
+        for k, v in zip(self._keys(X), y01):
+            s = sums.setdefault(k, [0.0, 0.0])
+            s[0] += v
+            s[1] += 1
+        self.rates_ = {k: (a + self.smoothing * self.prior_) / (n + self.smoothing) for k, (a, n) in sums.items()}
         return self
 
     def predict_proba(self, X):
         X = self._validate_predict(X)
-        col = X[:, self._column(self.feature)]
-        keys = np.where(np.isnan(col), -np.inf, col)
-        return self._proba([self.rates_.get(float(k), self.prior_) for k in keys])
+        return self._proba([self.rates_.get(k, self.prior_) for k in self._keys(X)])
 
 
-class DeprivationBaseline(_BinaryRiskClassifier):
-    """Deprivation alone, through a logistic curve (the "it's all poverty" hypothesis)."""
+class ColumnProbability(_BinaryRiskClassifier):
+    """A column that already is a probability (the rules calendar), times ``scale``; fitting only
+    learns the fill for missing values (the training rate)."""
 
-    def __init__(self, feature: str | int = "deprivation_level", C: float = 1.0, calibration: str | None = "sigmoid",
-                 random_state: int | None = 0):
-        self.feature = feature
-        self.C = C
-        self.calibration = calibration
-        self.random_state = random_state
+    def __init__(self, columns: Sequence[str | int] | None = ("rules_p12",), scale: float = 1.0):
+        self.columns = columns
+        self.scale = scale
 
     def fit(self, X, y):
-        X, y01 = self._validate_fit(X, y)
-        x = X[:, [self._column(self.feature)]]
-        pipe = make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-                             StandardScaler(), LogisticRegression(C=self.C, max_iter=1000))
-        self.model_ = _calibrate(pipe, self.calibration, y01, self.random_state).fit(x, y01)
+        _, y01 = self._validate_fit(X, y)
+        self.prior_ = float(y01.mean())
         return self
 
     def predict_proba(self, X):
         X = self._validate_predict(X)
-        return self._proba(self.model_.predict_proba(X[:, [self._column(self.feature)]])[:, 1])
+        col = X[:, 0]
+        return self._proba(np.where(np.isnan(col), self.prior_, col * self.scale))
 
 
-class PrevGradeDeprivationLogistic(_BinaryRiskClassifier):
-    """Logistic regression on the previous grade (one indicator per grade, so risk need not be
-    monotone in the grade) plus deprivation: the strongest "obvious" baseline."""
+class _CalibratedModel(_BinaryRiskClassifier):
+    """An estimator built by ``_estimator(y01)`` and calibrated inside the training data."""
 
-    def __init__(self, grade_feature: str | int = "prev_overall_rank", deprivation_feature: str | int = "deprivation_level",
-                 C: float = 1.0, calibration: str | None = "sigmoid", random_state: int | None = 0):
-        self.grade_feature = grade_feature
-        self.deprivation_feature = deprivation_feature
-        self.C = C
-        self.calibration = calibration
-        self.random_state = random_state
-
-    def _design(self, X: np.ndarray) -> np.ndarray:
-        g = X[:, self._column(self.grade_feature)]
-        onehot = np.column_stack([(g == v).astype(float) for v in self.grade_levels_] + [np.isnan(g).astype(float)])
-        return np.column_stack([onehot, X[:, self._column(self.deprivation_feature)]])
+    calibration: str | None
+    random_state: Any
+    calibration_folds: int = 3
 
     def fit(self, X, y):
         X, y01 = self._validate_fit(X, y)
-        g = X[:, self._column(self.grade_feature)]
-        self.grade_levels_ = np.unique(g[~np.isnan(g)])[:8]
-        pipe = make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-                             StandardScaler(), LogisticRegression(C=self.C, max_iter=1000))
-        self.model_ = _calibrate(pipe, self.calibration, y01, self.random_state).fit(self._design(X), y01)
-        return self
-
-    def predict_proba(self, X):
-        X = self._validate_predict(X)
-        return self._proba(self.model_.predict_proba(self._design(X))[:, 1])
-
-
-class _ContributionMixin:
-    """An estimator built by ``_estimator(y01)`` and calibrated inside the training data, with
-    per-feature contributions to the log-odds averaged over the calibration folds' models."""
-
-    def fit(self, X, y):
-        X, y01 = self._validate_fit(X, y)
-        self.model_ = _calibrate(self._estimator(y01), self.calibration, y01, self.random_state).fit(X, y01)
+        model = _calibrate(self._estimator(y01), self.calibration, y01, self.random_state,
+                           self.calibration_folds).fit(X, y01)
+        self.calibration_dropped_ = reverses_ranking(model)
+        if self.calibration_dropped_:
+            # Platt scaling fitted on a few dozen out-of-fold predictions with a weak signal can take
+            # the wrong sign and turn the model's ranking upside down; keep the model's own scores.
+            model = model.calibrated_classifiers_[0].estimator
+        self.model_ = model
         return self
 
     def predict_proba(self, X):
@@ -189,100 +190,54 @@ class _ContributionMixin:
             return [c.estimator for c in m.calibrated_classifiers_]
         return [m]
 
-    def feature_names(self) -> list[str]:
-        names = getattr(self, "feature_names_in_", None)
-        return list(names) if names is not None else [f"x{i}" for i in range(self.n_features_in_)]
 
+class LogisticRisk(_CalibratedModel):
+    """Regularised (L2) logistic regression; median imputation with a missing-value flag and
+    scaling happen inside, so nothing is learnt from the rows being scored. The penalty is fixed in
+    advance (``C=0.1``: strong, for a few dozen positive outcomes), never tuned on reported years.
+    A logistic regression is fitted by maximum likelihood, so it needs no calibration step by
+    default (``calibration="sigmoid"`` adds one)."""
 
-class LogisticRisk(_ContributionMixin, _BinaryRiskClassifier):
-    """Regularised logistic regression; median imputation with a missing-value indicator, scaling
-    and the choice of the ``k_best`` most informative columns (ANOVA F on the training data only)
-    happen inside, so the features are chosen within each training fold. The default penalty (``C=0.05``: strong, for ~100 features
-    and a few dozen positive outcomes) is fixed in advance; ``C=None`` picks it from ``Cs`` by inner
-    cross-validation on the training data only (log loss). Either way nothing is tuned on the
-    years being reported."""
-
-    def __init__(self, C: float | None = 0.1, Cs: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3), k_best: int | None = 20,
-                 l1_ratio: float = 0.0, calibration: str | None = "sigmoid", random_state: int | None = 0):
+    def __init__(self, columns: Sequence[str | int] | None = None, C: float = 0.1, calibration: str | None = None,
+                 calibration_folds: int = 3, random_state: int | None = 0):
+        self.columns = columns
         self.C = C
-        self.Cs = Cs
-        self.k_best = k_best
-        self.l1_ratio = l1_ratio
         self.calibration = calibration
+        self.calibration_folds = calibration_folds
         self.random_state = random_state
 
     def _estimator(self, y01: np.ndarray) -> Pipeline:
-        solver = "saga" if self.l1_ratio else "lbfgs"
-        extra = {"l1_ratios": (float(self.l1_ratio),)}
-        if self.C is None and int(np.bincount(y01).min()) >= 3:
-            cv = StratifiedKFold(n_splits=3, shuffle=True,
-                                 random_state=self.random_state)
-            lr = LogisticRegressionCV(Cs=list(self.Cs), cv=cv, scoring="neg_log_loss", solver=solver,
-                                      max_iter=5000, use_legacy_attributes=False, **extra)
-        else:
-            kw = {"l1_ratio": self.l1_ratio, "solver": solver} if self.l1_ratio else {}
-            lr = LogisticRegression(C=self.C if self.C is not None else 0.1, max_iter=5000, **kw)
-        k = "all" if self.k_best is None else self.k_best
         return Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-                         ("scale", StandardScaler()), ("select", _KBest(k=k)), ("model", lr)])
+                         ("scale", StandardScaler()),
+                         ("model", LogisticRegression(C=self.C, solver="newton-cholesky", max_iter=200))])
 
     def contributions(self, X) -> pd.DataFrame:
-        """Coefficient × standardised value per feature (missing indicators folded into their feature)."""
+        """Coefficient x standardised value per used column (missing flags folded into their column)."""
         X = self._validate_predict(X)
-        names = self.feature_names()
+        names = self.used_names()
         total = np.zeros((X.shape[0], len(names)))
         models = self._base_models()
         for pipe in models:
             imp, sc, lr = pipe.named_steps["impute"], pipe.named_steps["scale"], pipe.named_steps["model"]
-            keep = pipe.named_steps["select"].get_support()
-            Z = sc.transform(imp.transform(X))[:, keep] * lr.coef_[0]
-            out = imp.get_feature_names_out(np.array(names, dtype=object))[keep]
+            Z = sc.transform(imp.transform(X)) * lr.coef_[0]
+            out = imp.get_feature_names_out(np.array(names, dtype=object))
             for j, name in enumerate(out):
-                base = name.removeprefix("missingindicator_")
-                total[:, names.index(base)] += Z[:, j]
+                total[:, names.index(str(name).removeprefix("missingindicator_"))] += Z[:, j]
         return pd.DataFrame(total / len(models), columns=names)
 
 
-def _f_classif_quiet(X, y):
-    """ANOVA F per column, NaN for constant columns, without warnings. (Not ``warnings.catch_warnings``:
-    it swaps process-wide filters, so it is unsafe when backtest folds are fitted on threads;
-    ``np.errstate`` is per thread.)"""
-    X = np.asarray(X, float)
-    F, pval = np.full(X.shape[1], np.nan), np.full(X.shape[1], np.nan)
-    varying = np.ptp(X, axis=0) > 0 if len(X) else np.zeros(X.shape[1], bool)
-    if varying.any():
-        with np.errstate(divide="ignore", invalid="ignore"):
-            F[varying], pval[varying] = f_classif(X[:, varying], y)
-    return F, pval
+class GBMRisk(_CalibratedModel):
+    """LightGBM with small, heavily regularised trees (depth 2, >= 15 rows per leaf, row and column
+    subsampling, L2 penalty). NaN goes straight to LightGBM, which learns a direction for missing
+    values. ``monotone`` maps column names to +1/-1 (risk may only rise/fall with the column)."""
 
-
-class _KBest(SelectKBest):
-    """SelectKBest on ANOVA F that tolerates constant columns (F is NaN there: never selected) and
-    asks for no more columns than exist."""
-
-    def __init__(self, k: int | str = 20):
-        super().__init__(score_func=_f_classif_quiet, k=k)
-
-    def _check_params(self, X, y):
-        """Any k is fine: more than there are columns keeps them all (see ``_get_support_mask``)."""
-
-    def _get_support_mask(self):
-        if self.k == "all" or self.k >= len(self.scores_):
-            return np.ones(len(self.scores_), dtype=bool)
-        scores = np.nan_to_num(self.scores_, nan=-1.0)
-        mask = np.zeros(len(scores), dtype=bool)
-        mask[np.argsort(-scores, kind="mergesort")[: self.k]] = True
-        return mask
-
-
-class GBMRisk(_ContributionMixin, _BinaryRiskClassifier):
-    """LightGBM with small, heavily regularised trees (a few hundred rows: depth 2, 4 leaves,
-    ≥15 rows per leaf, feature and row subsampling, L2 penalty). NaN goes straight to LightGBM,
-    which learns a direction for missing values."""
-
-    def __init__(self, n_estimators: int = 150, learning_rate: float = 0.03, num_leaves: int = 4, max_depth: int = 2,
+    def __init__(self, columns: Sequence[str | int] | None = None, monotone: Mapping[str, int] | None = None,
+                 n_estimators: int = 150, learning_rate: float = 0.03, num_leaves: int = 4, max_depth: int = 2,
                  min_child_samples: int = 15, subsample: float = 0.8, colsample_bytree: float = 0.5,
-                 reg_lambda: float = 5.0, calibration: str | None = "sigmoid", random_state: int | None = 0):
+                 reg_lambda: float = 5.0, max_bin: int = 63, calibration: str | None = "sigmoid",
+                 calibration_folds: int = 2, random_state: int | None = 0):
+        self.columns = columns
+        self.monotone = monotone
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -291,43 +246,42 @@ class GBMRisk(_ContributionMixin, _BinaryRiskClassifier):
         self.subsample = subsample
         self.colsample_bytree = colsample_bytree
         self.reg_lambda = reg_lambda
+        self.max_bin = max_bin
         self.calibration = calibration
+        self.calibration_folds = calibration_folds
         self.random_state = random_state
 
     def _estimator(self, y01: np.ndarray):
         from lightgbm import LGBMClassifier
 
+        extra = {}
+        if self.monotone:
+            names = self.used_names()
+            extra = {"monotone_constraints": [int(self.monotone.get(n, 0)) for n in names],
+                     "monotone_constraints_method": "basic"}
         return LGBMClassifier(
             n_estimators=self.n_estimators, learning_rate=self.learning_rate, num_leaves=self.num_leaves,
             max_depth=self.max_depth, min_child_samples=self.min_child_samples, subsample=self.subsample,
             subsample_freq=1 if self.subsample < 1 else 0, colsample_bytree=self.colsample_bytree,
-            reg_lambda=self.reg_lambda, random_state=self.random_state, n_jobs=1, verbose=-1)
+            reg_lambda=self.reg_lambda, max_bin=self.max_bin, random_state=self.random_state, n_jobs=1,
+            verbose=-1, **extra)
 
     def contributions(self, X) -> pd.DataFrame:
-        """TreeSHAP values from LightGBM (``pred_contrib=True``), averaged over the fold models."""
+        """TreeSHAP values from LightGBM (``pred_contrib=True``) on the log-odds scale."""
         X = self._validate_predict(X)
         models = self._base_models()
         total = sum(m.booster_.predict(X, pred_contrib=True)[:, :-1] for m in models)
-        return pd.DataFrame(total / len(models), columns=self.feature_names())
+        return pd.DataFrame(total / len(models), columns=self.used_names())
 
 
-#: Deprivation columns in order of preference: IMD exists only from September 2019, free school
-#: meals from 2016, so the longest-running one present is used by the deprivation baselines.
-DEPRIVATION_COLUMNS = ("fsm_level", "deprivation_level")
+def fresh(model: BaseEstimator, **params: Any) -> BaseEstimator:
+    """An unfitted copy (so no fold ever sees another fold's state), with ``params`` changed."""
+    m = clone(model)
+    return m.set_params(**params) if params else m
 
 
-def default_models(columns: Sequence[str] | None = None) -> list[tuple[str, BaseEstimator, bool]]:
-    """The models a backtest compares, by name, with whether each is a baseline."""
-    dep = next((c for c in DEPRIVATION_COLUMNS if columns is None or c in columns), DEPRIVATION_COLUMNS[-1])
-    return [
-        ("previous_grade", PreviousGradeBaseline(), True),
-        ("deprivation", DeprivationBaseline(feature=dep), True),
-        ("prev_grade_deprivation_logistic", PrevGradeDeprivationLogistic(deprivation_feature=dep), True),
-        ("logistic", LogisticRisk(), False),
-        ("lightgbm", GBMRisk(), False),
-    ]
-
-
-def fresh(model: BaseEstimator) -> BaseEstimator:
-    """An unfitted copy (so no fold ever sees another fold's state)."""
-    return clone(model)
+def has_seed(model: BaseEstimator) -> bool:
+    """Whether refitting with another ``random_state`` is a different model: LightGBM subsamples
+    rows and columns. A logistic regression is deterministic (its calibration step, if any, keeps
+    the fold split of ``random_state``), so refitting it per seed would only repeat it."""
+    return isinstance(model, GBMRisk)
