@@ -11,8 +11,11 @@ from typing import Annotated
 
 import typer
 
+from cscwatch.store import updating
+
 from cscwatch.cli.common import (
     DbOption,
+    built_db_path,
     FormatOption,
     OutputFormat,
     console,
@@ -184,7 +187,9 @@ def publish_cmd(
     from cscwatch.risk.publish import publish_scores
 
     with friendly_errors():
-        s = publish_scores(open_db(db), as_of=parse_date_option(as_of, "--as-of"), progress=_progress)
+        day = parse_date_option(as_of, "--as-of")
+        with updating(built_db_path(db)) as store:
+            s = publish_scores(store, as_of=day, progress=_progress)
     typer.echo(f"published {s['n_las']} LAs as of {s['as_of']}: {s['accuracy']}")
 
 
