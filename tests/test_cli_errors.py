@@ -69,9 +69,21 @@ def test_every_command_has_bad_argument_cases():
 
 
 @pytest.fixture(scope="module")
-def db(built_store):
+def db(built_store, tmp_path_factory):
+    """A copy of the session's store at its own path: DuckDB caches open databases by path inside a
+    process, so commands opening the session's own file would fail for that reason alone."""
+    import shutil
+
     built_store.con.execute("CHECKPOINT")
-    return built_store.path
+    target = tmp_path_factory.mktemp("cli-errors") / "store.duckdb"
+    shutil.copy(built_store.path, target)
+    return target
+
+
+def test_the_store_copy_answers_good_arguments(db):
+    for argv in (["la", "Norfolk"], ["inspections", "--la", "926"], ["measure", "cin_rereferral_pct"], ["status"]):
+        result = runner.invoke(app, [*argv, "--db", str(db)])
+        assert result.exit_code == 0, (argv, result.output[-1500:])
 
 
 @pytest.mark.parametrize("command, args", [(c, a) for c, cases in BAD_ARGUMENTS.items() for a in cases],

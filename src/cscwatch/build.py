@@ -30,6 +30,7 @@ from cscwatch.warehouse.load import DATA_DIR, LoadSummary, fingerprint as wareho
 
 Progress = Callable[[str], None]
 REGISTER_KEY = "build:register_official"
+RISK_KEY = "build:risk"
 
 
 @dataclass
@@ -40,6 +41,7 @@ class BuildSummary:
     reports: dict[str, Any] | None = None
     warehouse: LoadSummary = field(default_factory=LoadSummary)
     text: dict[str, Any] | None = None        # report text classified (cscwatch.text), when reports exist
+    risk: dict[str, Any] | None = None        # early-warning scores published (cscwatch.risk), when refitted
     seconds: float = 0.0
 
     @property
@@ -54,7 +56,8 @@ class BuildSummary:
     def as_dict(self) -> dict[str, Any]:
         return {"identity_written": self.identity_written, "register_rows": self.register_rows,
                 "register_skipped": self.register_skipped, "reports": self.reports,
-                "warehouse": self.warehouse.as_dict(), "text": self.text, "seconds": round(self.seconds, 3)}
+                "warehouse": self.warehouse.as_dict(), "text": self.text, "risk": self.risk,
+                "seconds": round(self.seconds, 3)}
 
 
 def register_fingerprint(data_dir: Path = DATA_DIR) -> str:
@@ -93,6 +96,43 @@ def _load_register(store: Store, data_dir: Path, say: Progress, summary: BuildSu
                     [REGISTER_KEY, register_fingerprint(data_dir), datetime.now(), summary.register_rows])
 
 
+def risk_fingerprint(store: Store) -> str:
+    """What the early warning is fitted on, summarised: the register, visits, the statistics and their
+    publication dates, and the risk package's own code. A change to any refits the model on build."""
+    import cscwatch.risk as risk_package
+
+    h = hashlib.sha256()
+    for sql in ("SELECT count(*), max(coalesce(start_date, publication_date)), max(publication_date) FROM inspection",
+                "SELECT count(*), string_agg(DISTINCT grade, ',') FROM judgement",
+                "SELECT count(*), max(visit_date) FROM visit",
+                "SELECT count(*), sum(hash(la, period, measure_id, value)) FROM observation",   # exact, any order
+                "SELECT count(*), max(published) FROM release"):
+        h.update(repr(store.con.execute(sql).fetchall()).encode())
+    for module in sorted(Path(risk_package.__file__).parent.glob("*.py")):
+        h.update(module.read_bytes())
+    return h.hexdigest()
+
+
+def _publish_risk(store: Store, say: Progress, summary: BuildSummary, force: bool) -> None:
+    from cscwatch.risk.publish import publish_scores
+    from cscwatch.risk.scores import DateOutsideData
+
+    digest = risk_fingerprint(store)
+    if not force and _recorded(store, RISK_KEY) == digest:
+        say("risk: register and statistics unchanged, scores stand")
+        return
+    try:
+        summary.risk = publish_scores(store, progress=say)
+        status, error = "loaded", None
+    except DateOutsideData as exc:      # too little history to fit (e.g. a small test store): no scores
+        say(f"risk: no early-warning scores published ({exc})")
+        status, error = "skipped", str(exc)
+    with store.transaction() as con:
+        con.execute("DELETE FROM source_file WHERE source_id = ?", [RISK_KEY])
+        con.execute("INSERT INTO source_file VALUES (?, 'risk', ?, ?, NULL, ?, ?)",
+                    [RISK_KEY, digest, datetime.now(), status, error])
+
+
 def _report_paths(reports: Iterable[str | Path] | None) -> list[Path]:
     paths = [Path(p) for p in (reports or [])]
     for p in paths:
@@ -122,8 +162,9 @@ def statistics_folder(store: Store, data_dir: Path) -> Path:
 
 
 def build_all(store: Store, reports: Iterable[str | Path] | None = None, progress: Progress | None = None,
-              *, force: bool = False, data_dir: Path | None = None) -> BuildSummary:
-    """Build identity, register and warehouse from the bundled data (and ``reports`` folders).
+              *, force: bool = False, data_dir: Path | None = None, risk: bool = True) -> BuildSummary:
+    """Build identity, register, warehouse and report themes from the bundled data (and ``reports``
+    folders), then publish the early-warning scores (``risk=False`` leaves them as they are).
 
     ``data_dir`` is another copy of the bundled data folder (default: the package's). Raises
     :class:`BuildFailed` (or the typed error of the part that failed) when any part fails.
@@ -145,6 +186,8 @@ def build_all(store: Store, reports: Iterable[str | Path] | None = None, progres
         from cscwatch.text.pipeline import classify_reports
 
         summary.text = classify_reports(store, force=force, progress=say).as_dict()
+    if risk:
+        _publish_risk(store, say, summary, force)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -165,7 +208,7 @@ def up_to_date(store: Store, reports: Iterable[str | Path] | None = None, *, dat
         return False                     # let the real build say what is wrong
     from cscwatch.text.pipeline import pending
 
-    if pending(store):
+    if pending(store) or _recorded(store, RISK_KEY) != risk_fingerprint(store):
         return False
     if not paths:
         return True

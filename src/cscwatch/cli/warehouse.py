@@ -250,6 +250,7 @@ def render_la(ctx: dict) -> None:
                       m["band"] or "", _num(m, "comparator"), _num(m, "region"), _num(m, "england"),
                       m["change_text"], "yes" if m["flag"] else "")
     console.print(table)
+    _render_risk(ctx.get("risk") or {})
     for note in ctx["notes"]:
         console.print(f"Note: {note}", highlight=False, soft_wrap=True)
     for line in [ctx["freshness"]["register"]["text"] if ctx["freshness"]["register"] else None,
@@ -258,6 +259,24 @@ def render_la(ctx: dict) -> None:
             console.print(f"As at: {line}", highlight=False, soft_wrap=True, style="dim")
     for warning in ctx["freshness"]["warnings"]:
         console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+
+
+def _render_risk(risk: dict) -> None:
+    """The early-warning lines of the LA profile (the same context as the LA page's risk panel)."""
+    from cscwatch.cli.common import console
+
+    if not risk.get("available"):
+        return
+    window = risk.get("window") or {}
+    when = f"; next {window['event']} inspection window {window['earliest']} to {window['latest']} ({window['status']})" \
+        if window.get("earliest") else ""
+    console.print(f"Early warning as of {risk['as_of']}: {risk['band_label']}; P(judged inadequate at an inspection "
+                  f"within 12 months) {risk['p_inadequate_12m']:.1%}, P(inspected within 12 months) "
+                  f"{risk['p_inspected_12m']:.0%}{when}.", highlight=False, soft_wrap=True)
+    if risk.get("reasons"):
+        console.print("  Pushing the risk up: " + "; ".join(risk["reasons"][:3]), highlight=False, soft_wrap=True)
+    console.print(f"  How accurate: {risk['accuracy']} (see {risk['model_card']})", highlight=False, soft_wrap=True,
+                  style="dim")
 
 
 def render_measure(ctx: dict, fmt: OutputFormat) -> None:

@@ -9,6 +9,7 @@ from cscwatch.contexts.freshness import freshness
 from cscwatch.contexts.measures import measure_lines
 from cscwatch.identity import directory
 from cscwatch.register.query import inspection_history
+from cscwatch.risk.context import la_risk_context
 from cscwatch.store import Store
 from cscwatch.warehouse.sources import KEY_MEASURES
 
@@ -77,4 +78,5 @@ def la_context(store: Store, la: str, comparator: Comparator = Comparator(), *, 
         "measures_scope": scope,
         "measures_available": available,
         "notes": _notes(store, code, lineage, groups),
+        "risk": la_risk_context(store, code) if store.has_table("risk_run") else {"available": False},
     }
