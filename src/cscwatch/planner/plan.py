@@ -204,14 +204,16 @@ def _status(p: Placement, w: dict[str, Any], row: dict[str, Any], usual: int, mo
                           f"{overdue_within} month(s)"
     shift = row["months_from_usual"]
     p_risk = row["risk"]
+    if usual < 0 and shift > 0 and p.month <= max(overdue_within - 1, 0):
+        return "due", f"its usual month ({w['usual']:%b %Y}) has passed; its window is still open"
     if shift < 0:
         if p_risk is not None and p_risk * RISK_BASED.risk > RISK_BASED.deviation:
             return "brought_forward", f"brought forward {-shift} month(s) by risk: {p_risk:.0%} chance of an " \
                                       f"inadequate judgement ({row['risk_band']})"
         return "brought_forward", f"{-shift} month(s) early to free capacity in later months"
     if shift > 0:
-        return "later_than_usual", f"{shift} month(s) after its usual month: capacity then goes to " \
-                                   f"overdue or higher-risk LAs"
+        return "later_than_usual", f"{shift} month(s) after its usual month: held back by capacity (taken by " \
+                                   f"overdue or higher-risk LAs) or by the gap after its previous event"
     return "due", "in its usual month"
 
 

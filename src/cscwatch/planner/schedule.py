@@ -238,10 +238,13 @@ class _Model:
                 prev_chain = None
             elif prev_t is not None:
                 inside = prev_in
-                self.m.add(t >= prev_t + step.min_after_previous).only_enforce_if(inside)
                 if after is not None:
+                    self.m.add(t >= prev_t + step.min_after_previous).only_enforce_if([inside, after.Not()])
+                    if self.hard:                    # after the horizon, but still no later than its window
+                        self.m.add(prev_t + step.min_after_previous <= step.latest).only_enforce_if([inside, after])
                     self.m.add_implication(inside.Not(), after)
                 else:
+                    self.m.add(t >= prev_t + step.min_after_previous).only_enforce_if(inside)
                     self.m.add(inside == 1)
             prev_t = t
             prev_in = after.Not() if after is not None else self.m.new_constant(1)

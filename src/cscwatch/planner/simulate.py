@@ -11,9 +11,10 @@ the next ``lookahead`` months and commits the first ``every``; the windows come 
   short 1; DOMAIN.md §1.3) of the graded inspections that started that month, so the Covid pause
   and each year's total hold for both policies. Visits are not simulated: the register has no
   focused or monitoring visits before March 2022.
-* **Outcomes**: a simulated inspection of an LA at month *t* finds the grade of the LA's first real
-  inspection on or after *t* (the condition the next real inspection revealed is taken to exist since
-  the one before), or its last real grade after its last real inspection.
+* **Outcomes**: a simulated inspection of an LA at month *t* finds the grade of the LA's next real
+  inspection if *t* is within :data:`DETECTABLE_MONTHS` (12) months before it, else the grade of the
+  real inspection before *t* (the condition a real inspection found is taken to be there to find in
+  the year before it, not earlier); after the last real inspection, its grade.
 * **Windows in the replay are soft**: real intervals ran far past the rules (the Covid pause), so a
   window may be overrun at a cost rather than make the replay infeasible.
 
@@ -41,14 +42,19 @@ from cscwatch.store import Store
 #: On-site weeks per graded inspection (DOMAIN.md §1.3: 2 weeks standard, 1 week short).
 SITE_WEEKS: dict[str, float] = {"standard": 2.0, "short": 1.0, "focused": 0.4, "monitoring": 0.4}
 DEFAULT_START = date(2018, 1, 1)
+#: How long before a real inspection the condition it found is taken to be there to find (DOMAIN.md §2:
+#: failure builds over months; an assumption, set before the comparison was run, not fitted).
+DETECTABLE_MONTHS = 12
 
 DEFINITION = (
     "Cohort: every ILACS inspection (2018 onwards, within the simulated period) whose overall judgement was "
     "inadequate and whose previous graded inspection of the same LA was not inadequate: an LA that became "
-    "inadequate. Detection delay of a cohort LA under a policy: whole calendar months from the anchor, the "
-    "later of the publication of that previous (not inadequate) judgement and the simulation's start, to the "
-    "first graded inspection (standard or short) the policy gives the LA after the previous judgement's "
-    "inspection; any such inspection is taken to find the inadequacy. An LA the policy has not inspected by the "
+    "inadequate. Its onset is the latest of: the publication of that previous (not inadequate) judgement, 12 "
+    "months before the real inadequate inspection started (the failure is taken to be there to find for the year "
+    "before Ofsted found it, not earlier), and the simulation's start. Detection delay of a cohort LA under a "
+    "policy: whole calendar months from the onset's month to the month of the first graded inspection (standard "
+    "or short) the policy gives the LA in or after the onset's month; that inspection is taken to find the "
+    "inadequacy. An LA the policy has not inspected by the "
     "simulation's end is not found and counts with the months to the end (a lower bound) in the median and "
     "mean. The same cohort, anchors and rule apply to both policies."
 )
@@ -139,9 +145,13 @@ def _site_weeks(real: list[dict[str, Any]], first: int, last: int) -> dict[int, 
 
 
 def _true_grade(real: list[dict[str, Any]], codes: list[str], day: date) -> str:
-    mine = [i for i in real if i["la_code_old"] in codes and i["overall"]]
+    """What a simulated inspection on ``day`` finds (module docstring, Outcomes)."""
+    mine = sorted((i for i in real if i["la_code_old"] in codes and i["overall"]), key=lambda i: i["anchor_date"])
     later = [i for i in mine if i["anchor_date"] >= day]
-    pick = later[0] if later else (mine[-1] if mine else None)
+    earlier = [i for i in mine if i["anchor_date"] < day]
+    if later and (not earlier or day >= add_months(later[0]["anchor_date"], -DETECTABLE_MONTHS)):
+        return later[0]["overall"]
+    pick = earlier[-1] if earlier else None
     return pick["overall"] if pick else "requires_improvement"
 
 
@@ -181,8 +191,9 @@ def _cohort(real: list[dict[str, Any]], start: date, end: date) -> list[dict[str
             if cur["framework"].startswith("ILACS") and cur["overall"] == "inadequate" and \
                     prev["overall"] != "inadequate" and start <= cur["anchor_date"] <= end:
                 seen = prev["publication_date"] or prev["anchor_date"] + timedelta(days=SIF_START_LAG_DAYS)
+                onset = max(seen, add_months(cur["anchor_date"], -DETECTABLE_MONTHS), start)
                 out.append({"la_code_old": code, "previous_inspection": prev["anchor_date"],
-                            "previous_grade": prev["overall"], "anchor": max(seen, start),
+                            "previous_grade": prev["overall"], "anchor": onset,
                             "actual_inadequate_inspection": cur["anchor_date"]})
     return sorted(out, key=lambda c: (c["actual_inadequate_inspection"], c["la_code_old"]))
 
@@ -195,9 +206,8 @@ def _compare(real, commits, weeks, start, end, every, lookahead, las) -> dict[st
         delays, found = [], 0
         rows = []
         for c in cohort:
-            first = min((x.month for x in done if x.la == c["la_code_old"]
-                         and x.month > month_index(c["previous_inspection"])), default=None)
             anchor = month_index(c["anchor"])
+            first = min((x.month for x in done if x.la == c["la_code_old"] and x.month >= anchor), default=None)
             delay = (first if first is not None else last) - anchor
             found += first is not None
             delays.append(delay)
