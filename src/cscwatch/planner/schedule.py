@@ -14,9 +14,10 @@ plan's first month; month ``N`` means "after the horizon"):
 * a step is placed in exactly one month of its window, or after the horizon when its window reaches
   past it; a step follows the previous one by its minimum gap, and if the previous step falls after
   the horizon so does it;
-* a repeating step (monitoring visits) is a chain of optional visits, each 3–6 months after the one
-  before (the rule's cadence), the first inside the rule's window, the last no more than the cadence
-  before the next inspection (or the horizon's end), none after the inspection;
+* monitoring visits run at the rule's usual cadence (every 4 months) from a first visit the solver
+  picks inside the rule's window; they hold capacity to the horizon's end (if the re-inspection finds
+  the LA still inadequate they go on), those after the re-inspection are reported as provisional and
+  one less than the gap before it is dropped; the re-inspection may not stretch the cadence;
 * per month and limit, the events counted by the limit (weighted by inspector-weeks for ``weeks``)
   stay within capacity.
 
@@ -25,8 +26,9 @@ Costs (whole numbers, :class:`Weights`): ``deviation`` per month away from the u
 inadequate judgement ``p`` exceeds ``deviation / risk`` (0.20: the risk model's "raised" band) is
 pulled towards the start of its window while the rest stay at their usual month, and when capacity
 binds the lowest-risk LAs move; the rule-based policy sets ``risk`` to 0. For LAs whose whole
-pathways have identical windows, a higher-risk LA is never later than a lower-risk one (added as
-constraints; they cut no optimal plan, by the exchange argument in docs/planner.md).
+pathways have identical windows, a higher-risk LA is never later than a lower-risk one: the solved
+plan is re-sorted within each such set (:func:`order_by_risk`), which keeps every constraint and
+never raises the cost, so it holds even when the solver stops before proving optimality.
 
 Hard mode (planning): windows are constraints; an event whose window closed before the plan starts
 is *overdue* and must be placed in the first ``overdue_within`` months. Soft mode (diagnosis and the
@@ -49,7 +51,7 @@ DEFAULT_OVERDUE_WITHIN = 3
 #: The solver's budget in deterministic time units (about a second each on an idle core): a plan not
 #: proven optimal by then is the best found, the same on every run. Count capacities prove optimality
 #: well within it; inspector-week capacities (knapsack-like) usually stop 2-4% above the proven bound.
-DEFAULT_SOLVER_LIMIT = 3.0
+DEFAULT_SOLVER_LIMIT = 1.0
 
 
 @dataclass(frozen=True)
