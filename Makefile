@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/warehouse.py
 	$(BIN)/python bench/risk.py
 	$(BIN)/python bench/themes.py
+	$(BIN)/python bench/planner.py
 	$(BIN)/python bench/web.py
 
 clean:

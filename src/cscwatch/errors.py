@@ -88,3 +88,13 @@ class FetchError(CscwatchError):
         self.status = status
         self.content_type = content_type
         super().__init__(f"{url}: {message}")
+
+
+class CapacityError(CscwatchError):
+    """A planner capacity (a CSV file or ``standard=2,short=3`` text) that cannot be read; names the file
+    or the item and what is wrong."""
+
+    def __init__(self, where: str, message: str, *, row: int | None = None):
+        self.where = where
+        self.row = row
+        super().__init__(f"{where}" + (f": row {row}" if row is not None else "") + f": {message}")
