@@ -1,0 +1,141 @@
+"""Two engines, one definition: the measure SQL on DuckDB (default) or on Apache Spark.
+
+An engine takes the canonical tables and runs :data:`cscwatch.returns.measures.VIEWS` and
+:func:`measure_union` as written (DuckDB) or transpiled by sqlglot (Spark); both return the same
+plain rows ``(la_code_old, year, measure_id, numerator, denominator)``. DuckDB runs inside the
+store; Spark reads the tables as parquet that DuckDB writes, so the same engine code serves one LA
+on a laptop and national multi-year data on a cluster (``spark_master``).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from cscwatch.errors import CscwatchError
+from cscwatch.returns.calendar import working_day_rows
+from cscwatch.returns.measures import MEASURES, VIEWS, Measure, measure_union
+
+#: The canonical tables the measures read.
+TABLES = ("cla_episode", "cla_child", "cla_care_leaver", "cin_referral", "cin_assessment", "cin_s47", "cin_cpp")
+
+
+class EngineError(CscwatchError):
+    """An engine cannot run (Spark without Java, say)."""
+
+
+def year_rows(pairs: Sequence[tuple[str, int, str]]) -> list[tuple[str, int, str, date, date, date, date]]:
+    """``ly``: each LA, year and return held, with the boundary dates the measures compare against
+    (made here, once, so no engine does date arithmetic on them)."""
+    return [(la, y, rt, date(y - 1, 4, 1), date(y, 3, 31), date(y - 2, 3, 31), date(y - 3, 9, 30))
+            for la, y, rt in pairs]
+
+
+LY_COLUMNS = "la_code_old VARCHAR, year INTEGER, return_type VARCHAR, ys DATE, ye DATE, cut2 DATE, cut25 DATE"
+
+
+class Engine(Protocol):
+    name: str
+
+    def run(self, con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, int, str]],
+            measures: tuple[Measure, ...] = MEASURES) -> list[dict[str, Any]]: ...
+
+
+def _helper_tables(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, int, str]]) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE ly ({LY_COLUMNS})")
+    if pairs:
+        con.executemany("INSERT INTO ly VALUES (?, ?, ?, ?, ?, ?, ?)", year_rows(pairs))
+    years = [y for _, y, _ in pairs] or [date.today().year]
+    con.execute("CREATE OR REPLACE TEMP TABLE working_day (day DATE, wd INTEGER)")
+    rows = working_day_rows(min(min(years) - 30, 2000), max(max(years) + 2, date.today().year + 2))
+    con.executemany("INSERT INTO working_day VALUES (?, ?)", rows)
+
+
+def _rows(cursor) -> list[dict[str, Any]]:
+    cols = [d[0] for d in cursor.description]
+    return [dict(zip(cols, r)) for r in cursor.fetchall()]
+
+
+class DuckDBEngine:
+    """Runs the SQL as written, on the store's own connection (temp tables and views only)."""
+
+    name = "duckdb"
+
+    def run(self, con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, int, str]],
+            measures: tuple[Measure, ...] = MEASURES) -> list[dict[str, Any]]:
+        _helper_tables(con, pairs)
+        for name, sql in VIEWS:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+        return _rows(con.execute(measure_union(measures) + " ORDER BY 1, 2, 3"))
+
+
+def to_spark_sql(sql: str) -> str:
+    """DuckDB-dialect SQL as Spark SQL (sqlglot)."""
+    import sqlglot
+
+    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+
+
+_SPARK = None
+
+
+def spark_session(master: str | None = None):
+    """One Spark session per process (starting one costs seconds); quiet, UI off, UTC dates."""
+    global _SPARK
+    if _SPARK is not None:
+        return _SPARK
+    import shutil
+
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        raise EngineError("the Spark engine needs Java: install Debian's openjdk-17-jre-headless (`make test` "
+                          "does) or use --engine duckdb")
+    from pyspark.sql import SparkSession
+
+    master = master or os.environ.get("CSCWATCH_SPARK_MASTER", "local[2]")
+    _SPARK = (SparkSession.builder.master(master).appName("cscwatch-returns")
+              .config("spark.ui.enabled", "false")
+              .config("spark.sql.session.timeZone", "UTC")
+              .config("spark.sql.shuffle.partitions", "4")
+              .config("spark.driver.memory", os.environ.get("CSCWATCH_SPARK_DRIVER_MEMORY", "2g"))
+              .getOrCreate())
+    _SPARK.sparkContext.setLogLevel("ERROR")
+    return _SPARK
+
+
+class SparkEngine:
+    """Runs the transpiled SQL on Spark over parquet copies of the tables DuckDB writes."""
+
+    name = "spark"
+
+    def __init__(self, master: str | None = None, workdir: Path | None = None):
+        self.master = master
+        self.workdir = workdir
+
+    def run(self, con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, int, str]],
+            measures: tuple[Measure, ...] = MEASURES) -> list[dict[str, Any]]:
+        spark = spark_session(self.master)
+        _helper_tables(con, pairs)
+        with tempfile.TemporaryDirectory(dir=self.workdir, prefix="cscwatch-spark-") as tmp:
+            for table in (*TABLES, "ly", "working_day"):
+                target = Path(tmp) / f"{table}.parquet"
+                con.execute(f"COPY (SELECT * FROM {table}) TO '{target}' (FORMAT parquet)")
+                spark.read.parquet(str(target)).createOrReplaceTempView(table)
+            for name, sql in VIEWS:
+                spark.sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {to_spark_sql(sql)}")
+            result = spark.sql(to_spark_sql(measure_union(measures))).collect()
+        rows = [r.asDict() for r in result]
+        rows.sort(key=lambda r: (r["la_code_old"], r["year"], r["measure_id"]))
+        return rows
+
+
+def get_engine(name: str) -> Engine:
+    if name == "duckdb":
+        return DuckDBEngine()
+    if name == "spark":
+        return SparkEngine()
+    raise EngineError(f"unknown engine {name!r}: use duckdb or spark")
