@@ -273,7 +273,13 @@ def ingest(store: Store, path: str | Path, *, la: str | None = None, year: int |
         jobs = [(la, year, return_files(path) if path.is_dir() else [path])]
     touched: set[str] = set()
     for code, y, files in jobs:
-        code = _resolve(store, code)
+        try:
+            code = _resolve(store, code)
+        except CscwatchError as err:
+            if len(jobs) == 1:
+                raise
+            result.files.extend(FileOutcome(f.name, code, y, None, "error", error=f"{f}: {err}") for f in files)
+            continue
         if progress:
             progress(f"returns: {code} {y}: {len(files)} files")
         outcomes = ingest_return(store, files, code, y, loader)
