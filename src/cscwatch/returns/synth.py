@@ -100,6 +100,8 @@ class _WorkingDays:
             self.day_of.setdefault(w, d.toordinal())    # first day with that index = the working day
 
     def add(self, start: date, n: int) -> date:
+        if n <= 0:
+            return start
         return date.fromordinal(self.day_of[self.wd[start.toordinal() - self.base] + n])
 
 
@@ -128,9 +130,12 @@ def _pick(rng: random.Random, table: Sequence[tuple[str, float]]) -> str:
     return table[-1][0]
 
 
+#: Real city-centre postcodes (not homes), so the validators' postcode rules pass on synthetic data.
+_POSTCODES = ("M1 1AA", "M2 5AA", "M1 1AD", "B1 1AA", "B2 4AA", "L1 2AA", "L1 2AB")
+
+
 def _postcode(rng: random.Random) -> str:
-    return f"{rng.choice('BLMNS')}{rng.randint(1, 30)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}" \
-           f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+    return rng.choice(_POSTCODES)
 
 
 def _birthday(dob: date, age: int) -> date:
@@ -435,7 +440,7 @@ class _CinSim:
                                               "reviews": [icpc + timedelta(days=90)] if length > 90 else []})
                             closure, reason = end + timedelta(days=r.randint(0, 60)), "RC7"
                 if closure is None:
-                    if r.random() < 0.35:
+                    if not ep["s47"] and r.random() < 0.35:
                         closure, reason = auth + timedelta(days=r.randint(0, 5)), "RC8"
                     else:
                         closure = auth + timedelta(days=max(1, int(r.expovariate(1 / cont_days))))
@@ -463,15 +468,16 @@ class _CinSim:
                     "referral_date": e["referral_date"], "referral_source": e["referral_source"],
                     "primary_need": e["primary_need"], "referral_nfa": e["referral_nfa"],
                     "closure_date": closed, "reason_for_closure": e["reason_for_closure"] if closed else None,
+                    # what a census holds: activity open at some point in the year, nothing after it
                     "assessments": [dict(a, authorised_date=cut(a["authorised_date"])) for a in e["assessments"]
-                                    if a["start_date"] <= ye],
+                                    if a["start_date"] <= ye and (a["authorised_date"] or ye) >= ys],
                     "s47": [dict(s, icpc_date=cut(s["icpc_date"]),
                                  icpc_not_required=s["icpc_not_required"] and s["icpc_date"] is None)
-                            for s in e["s47"] if s["start_date"] <= ye],
-                    "cpp": [dict(p, end_date=cut(p["end_date"]), reviews=[v for v in p["reviews"] if v <= ye])
-                            for p in e["cpp"] if p["start_date"] <= ye],
+                            for s in e["s47"] if s["start_date"] <= ye and (s["icpc_date"] or s["start_date"]) >= ys],
+                    "cpp": [dict(p, end_date=cut(p["end_date"]), reviews=[v for v in p["reviews"] if ys <= v <= ye])
+                            for p in e["cpp"] if p["start_date"] <= ye and (p["end_date"] or ye) >= ys],
                     "cin_plans": [dict(p, end_date=cut(p["end_date"])) for p in e["cin_plans"]
-                                  if p["start_date"] <= ye],
+                                  if p["start_date"] <= ye and (p["end_date"] or ye) >= ys],
                 })
             if eps:
                 out.append({"id": c.id, "dob": c.dob, "sex": c.sex, "ethnicity": c.ethnicity, "episodes": eps})
