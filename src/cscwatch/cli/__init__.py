@@ -38,9 +38,9 @@ def root(
 
 def _add_commands() -> None:
     """Each capability's commands, in the order they appear in ``--help``."""
-    from cscwatch.cli import register, risk, warehouse, web
+    from cscwatch.cli import register, returns, risk, warehouse, web
 
-    for module in (register, warehouse, risk, web):
+    for module in (register, warehouse, risk, returns, web):
         module.register(app)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import lru_cache
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,13 @@ def year_rows(pairs: Sequence[tuple[str, int, str]]) -> list[tuple[str, int, str
             for la, y, rt in pairs]
 
 
+@lru_cache(maxsize=4)
+def _working_days(first: int, last: int):
+    import pandas as pd
+
+    return pd.DataFrame(working_day_rows(first, last), columns=["day", "wd"])
+
+
 LY_COLUMNS = "la_code_old VARCHAR, year INTEGER, return_type VARCHAR, ys DATE, ye DATE, cut2 DATE, cut25 DATE"
 
 
@@ -47,13 +55,19 @@ class Engine(Protocol):
 
 
 def _helper_tables(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, int, str]]) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ly ({LY_COLUMNS})")
-    if pairs:
-        con.executemany("INSERT INTO ly VALUES (?, ?, ?, ?, ?, ?, ?)", year_rows(pairs))
+    """``ly`` and ``working_day`` as temp tables (bulk-loaded from frames: row inserts are slow)."""
+    import pandas as pd
+
+    ly = pd.DataFrame(year_rows(pairs), columns=["la_code_old", "year", "return_type", "ys", "ye", "cut2", "cut25"])
     years = [y for _, y, _ in pairs] or [date.today().year]
-    con.execute("CREATE OR REPLACE TEMP TABLE working_day (day DATE, wd INTEGER)")
-    rows = working_day_rows(min(min(years) - 30, 2000), max(max(years) + 2, date.today().year + 2))
-    con.executemany("INSERT INTO working_day VALUES (?, ?)", rows)
+    wd = _working_days(min(min(years) - 10, 2000), max(max(years) + 2, date.today().year + 2))
+    for name, frame in (("ly", ly), ("working_day", wd)):
+        con.register("_returns_helper", frame)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _returns_helper")
+        finally:
+            con.unregister("_returns_helper")
+    con.execute("ALTER TABLE ly ALTER year TYPE INTEGER")
 
 
 def _rows(cursor) -> list[dict[str, Any]]:
@@ -100,7 +114,10 @@ def spark_session(master: str | None = None):
     _SPARK = (SparkSession.builder.master(master).appName("cscwatch-returns")
               .config("spark.ui.enabled", "false")
               .config("spark.sql.session.timeZone", "UTC")
-              .config("spark.sql.shuffle.partitions", "4")
+              .config("spark.sql.shuffle.partitions", "2")
+              .config("spark.default.parallelism", "2")
+              .config("spark.ui.showConsoleProgress", "false")
+              .config("spark.sql.autoBroadcastJoinThreshold", str(64 * 1024 * 1024))
               .config("spark.driver.memory", os.environ.get("CSCWATCH_SPARK_DRIVER_MEMORY", "2g"))
               .getOrCreate())
     _SPARK.sparkContext.setLogLevel("ERROR")
@@ -125,9 +142,16 @@ class SparkEngine:
                 target = Path(tmp) / f"{table}.parquet"
                 con.execute(f"COPY (SELECT * FROM {table}) TO '{target}' (FORMAT parquet)")
                 spark.read.parquet(str(target)).createOrReplaceTempView(table)
-            for name, sql in VIEWS:
+            for table in (*TABLES, "ly", "working_day"):
+                spark.catalog.cacheTable(table)
+            for name, sql in VIEWS:      # each shared step computed once (Spark does not reuse views)
                 spark.sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {to_spark_sql(sql)}")
-            result = spark.sql(to_spark_sql(measure_union(measures))).collect()
+                spark.catalog.cacheTable(name)
+            try:
+                result = spark.sql(to_spark_sql(measure_union(measures))).collect()
+            finally:
+                for name in (*TABLES, "ly", "working_day", *(n for n, _ in VIEWS)):
+                    spark.catalog.uncacheTable(name)
         rows = [r.asDict() for r in result]
         rows.sort(key=lambda r: (r["la_code_old"], r["year"], r["measure_id"]))
         return rows

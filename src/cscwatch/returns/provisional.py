@@ -21,14 +21,15 @@ from cscwatch.store import Store
 STATUS = "provisional"
 
 
-def held_returns(store: Store, la: str | None = None) -> list[tuple[str, int, str]]:
-    """(la_code_old, year, return_type) for every return loaded into the store."""
+def held_returns(store: Store, la: str | Sequence[str] | None = None) -> list[tuple[str, int, str]]:
+    """(la_code_old, year, return_type) for every return loaded into the store (of ``la``: one or many)."""
     sql = ("SELECT DISTINCT la_code_old, year, CASE WHEN kind = 'cin' THEN 'cin' ELSE 'ssda903' END AS rt "
            "FROM return_file WHERE status = 'loaded'")
     params: list[Any] = []
     if la:
-        sql += " AND la_code_old = ?"
-        params.append(la)
+        codes = [la] if isinstance(la, str) else list(la)
+        sql += f" AND la_code_old IN ({', '.join('?' * len(codes))})"
+        params.extend(codes)
     return [(r["la_code_old"], int(r["year"]), r["rt"]) for r in store.rows(sql + " ORDER BY 1, 2, 3", params)]
 
 
@@ -80,7 +81,7 @@ def finish(raw: Iterable[dict[str, Any]], pops: dict[str, dict[int, float]],
     return out
 
 
-def compute_measures(store: Store, *, la: str | None = None, year: int | None = None,
+def compute_measures(store: Store, *, la: str | Sequence[str] | None = None, year: int | None = None,
                      engine: str | Engine = "duckdb", threshold: int = THRESHOLD) -> list[dict[str, Any]]:
     """Every measure for the LA-years held (one LA, one year, or all), unsuppressed values with
     their suppression decision. Each LA's history (earlier years) is used whatever ``year`` is."""
@@ -99,19 +100,27 @@ def refresh_provisional(store: Store, la_codes: Sequence[str] | None = None, *,
                         engine: str | Engine = "duckdb") -> int:
     """Recompute and replace the stored provisional figures of ``la_codes`` (default: every LA held)."""
     codes = list(la_codes) if la_codes else sorted({la for la, _, _ in held_returns(store)})
+    if not codes:
+        return 0
     now = datetime.now().replace(microsecond=0)
-    n = 0
-    for la in codes:
-        rows = compute_measures(store, la=la, engine=engine)
-        with store.transaction() as con:
-            con.execute("DELETE FROM provisional_observation WHERE la = ?", [la])
-            if rows:
-                con.executemany(
-                    "INSERT INTO provisional_observation VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [[r["la_code_old"], str(r["year"]), date(r["year"], 3, 31), r["measure_id"], r["value"],
-                      STATUS, f"returns:{r['return_type']}", r["numerator"], r["denominator"], r["suppressed"],
-                      r["suppression"], r["engine"], now] for r in rows])
-        n += len(rows)
+    computed = compute_measures(store, la=codes, engine=engine)
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [[r["la_code_old"], str(r["year"]), date(r["year"], 3, 31), r["measure_id"], r["value"], STATUS,
+          f"returns:{r['return_type']}", r["numerator"], r["denominator"], r["suppressed"], r["suppression"],
+          r["engine"], now] for r in computed],
+        columns=["la", "period", "period_end", "measure_id", "value", "status", "source_id", "numerator",
+                 "denominator", "suppressed", "suppression", "engine", "computed_at"])
+    with store.transaction() as con:
+        con.execute(f"DELETE FROM provisional_observation WHERE la IN ({', '.join('?' * len(codes))})", codes)
+        if len(frame):
+            con.register("_returns_figures", frame)
+            try:
+                con.execute("INSERT INTO provisional_observation SELECT * FROM _returns_figures")
+            finally:
+                con.unregister("_returns_figures")
+    n = len(frame)
     return n
 
 
