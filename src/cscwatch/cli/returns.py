@@ -116,6 +116,21 @@ def compare_cmd(
                        "latest_published"])
 
 
+@returns_app.command("remove")
+def remove_cmd(
+    la: Annotated[str, typer.Option("--la", help="LA name or code.")],
+    year: YearOption = None,
+    db: DbOption = None,
+) -> None:
+    """Delete an LA's stored returns (one year or all) and recompute its provisional figures."""
+    from cscwatch.returns.ingest import remove_returns
+
+    with friendly_errors():
+        with open_db(db) as store:
+            removed = remove_returns(store, la, year=year)
+    err_console.print("removed " + ", ".join(f"{n} {t}" for t, n in removed.items() if n), highlight=False)
+
+
 @returns_app.command("synth")
 def synth_cmd(
     las: Annotated[int, typer.Option("--las", help="How many LAs.")],

@@ -291,3 +291,27 @@ def ingest(store: Store, path: str | Path, *, la: str | None = None, year: int |
 
         result.measures = refresh_provisional(store, sorted(touched))
     return result
+
+
+CHILD_TABLES = ("cla_child", "cla_episode", "cla_care_leaver", "cin_referral", "cin_assessment", "cin_s47", "cin_cpp",
+                "return_issue", "return_file")
+
+
+def remove_returns(store: Store, la: str, *, year: int | None = None) -> dict[str, int]:
+    """Delete an LA's child-level rows, issues and ledger (one year or all), then recompute or drop
+    its provisional figures: for retention schedules, withdrawn files and the demo data."""
+    code = _resolve(store, la)
+    where, params = "la_code_old = ?", [code]
+    if year is not None:
+        where += " AND year = ?"
+        params.append(year)
+    removed = {}
+    with store.transaction() as con:
+        for table in CHILD_TABLES:
+            removed[table] = store.scalar(f"SELECT count(*) FROM {table} WHERE {where}", params)
+            con.execute(f"DELETE FROM {table} WHERE {where}", params)
+        con.execute("DELETE FROM provisional_observation WHERE la = ?", [code])
+    from cscwatch.returns.provisional import refresh_provisional
+
+    refresh_provisional(store, [code])
+    return removed
