@@ -175,7 +175,8 @@ class _Ids:
 
 
 def _dob_for_age(rng: random.Random, age_years: float, on: date) -> date:
-    return on - timedelta(days=int(age_years * 365.25) + rng.randint(0, 364))
+    """A date of birth giving ``age_years`` (a continuous age) on ``on``, give or take a week."""
+    return on - timedelta(days=int(age_years * 365.25) + rng.randint(0, 6))
 
 
 class _CareSim:
@@ -238,7 +239,7 @@ class _CareSim:
         for c in ceasers:
             last = c.episodes[-1][0]
             if c in forced:
-                when, rec = max(_birthday(c.dob, 18), last), _pick(r, _REC_18)
+                when, rec = max(_birthday(c.dob, 18), last, ys), _pick(r, _REC_18)
             else:
                 lo = max(ys, last + timedelta(days=1))
                 when, rec = lo + timedelta(days=r.randint(0, max(0, (ye - lo).days))), _pick(r, _REC)
@@ -371,24 +372,30 @@ class _CinSim:
         n_s47 = t.count(t.s47_rate_per_10k)
         n_cpp = t.count(t.cpp_start_rate_per_10k)
         n_icpc = max(n_s47 * t.icpc_per_s47_pct / 100, n_cpp)
-        q_s47 = min(1.0, n_s47 / n_assessed)
-        q_icpc = min(1.0, n_icpc / max(1, n_s47))
-        q_cpp = min(1.0, n_cpp / max(1.0, n_icpc))
         # plan durations: mean T days so that starts x T = plans open at 31 March; a long share for 2y+
         cpp_mean = max(30.0, t.cpp_rate_per_10k / max(t.cpp_start_rate_per_10k, 1e-9) * 365)
         q_long = min(0.5, t.cpp_2yrs_plus_pct / 100 * cpp_mean / 170)
-        short_mean = max(30.0, (cpp_mean - q_long * 900) / max(1e-9, 1 - q_long))
+        short_mean = _truncated_exp_mean(max(30.0, (cpp_mean - q_long * 900) / max(1e-9, 1 - q_long)), 729)
         # episode-of-need length for children who stay in need, so that the 31 March count holds
-        assess_days = 40.0
-        n_nin = 0.35 * (n_assessed - n_cpp)
+        assess_days = 46.0          # start delay + ~31 working days on average
+        n_nin = 0.35 * max(0.0, n_assessed - n_s47)
         n_cont = max(1.0, n_assessed - n_cpp - n_nin)
         stock_days = t.count(t.cin_rate_per_10k) * 365
         cont_days = (stock_days - n_cpp * (cpp_mean + 60) - (n_nin + n_cont) * assess_days) / n_cont
         cont_days = min(max(cont_days, 30.0), 3000.0)
-        twelve = date(y - 1, 1, 1)   # placeholder type for mypy; replaced per referral below
         n_cpp_y = n_sub_y = 0
         dates = sorted(ys + timedelta(days=r.randint(0, (ye - ys).days)) for _ in range(n_ref))
-        for d in dates:
+        # who gets what is drawn as exact quotas (not coin flips), so the counts are planted exactly
+        order = list(range(n_ref))
+        r.shuffle(order)
+        n_nfa = round(n_ref * nfa)
+        assessed = order[n_nfa:]
+        s47_set = set(assessed[:min(len(assessed), n_s47)])
+        icpc_list = assessed[:min(len(s47_set), round(n_icpc))]
+        icpc_set = set(icpc_list)
+        cpp_set = set(icpc_list[:min(len(icpc_list), n_cpp)])
+        nfa_set = set(order[:n_nfa])
+        for i, d in enumerate(dates):
             twelve = _months_before(d, 12)
             while self.recent and self.recent[0][0] < twelve:
                 self.recent.popleft()
@@ -404,7 +411,7 @@ class _CinSim:
             ep: dict[str, Any] = {"referral_date": d, "referral_source": r.choice(("1A", "2A", "3A", "5A", "6", "8")),
                                   "primary_need": f"N{r.randint(1, 8)}", "assessments": [], "s47": [], "cpp": [],
                                   "cin_plans": []}
-            if r.random() < nfa:
+            if i in nfa_set:
                 ep.update(referral_nfa=True, closure_date=d, reason_for_closure="RC8")
             else:
                 ep["referral_nfa"] = False
@@ -414,15 +421,15 @@ class _CinSim:
                 ep["assessments"].append({"start_date": a_start, "authorised_date": auth,
                                           "factor": r.choice(("1A", "2A", "3A", "4A", "16A", "17A", "21"))})
                 closure, reason = None, None
-                if r.random() < q_s47:
+                if i in s47_set:
                     s_start = wd.add(d, r.randint(0, 2))
                     s47 = {"start_date": s_start, "icpc_date": None, "icpc_not_required": True}
                     ep["s47"].append(s47)
-                    if r.random() < q_icpc:
+                    if i in icpc_set:
                         gap = r.randint(3, 15) if r.random() < t.icpc_15days_pct / 100 else r.randint(16, 35)
                         icpc = wd.add(s_start, gap)
                         s47.update(icpc_date=icpc, icpc_not_required=False)
-                        if r.random() < q_cpp:
+                        if i in cpp_set:
                             n_cpp_y += 1
                             if child.n_cpp:
                                 previous = child.n_cpp
@@ -482,6 +489,17 @@ class _CinSim:
             if eps:
                 out.append({"id": c.id, "dob": c.dob, "sex": c.sex, "ethnicity": c.ethnicity, "episodes": eps})
         return out
+
+
+def _truncated_exp_mean(target: float, cap: float) -> float:
+    """The mean m of an exponential whose values capped at ``cap`` average ``target``:
+    m (1 - exp(-cap/m)) = target, solved by fixed-point iteration."""
+    if target >= cap * 0.95:
+        return target * 3
+    m = target
+    for _ in range(50):
+        m = target / (1 - math.exp(-cap / m))
+    return m
 
 
 def _months_before(d: date, months: int) -> date:
