@@ -26,9 +26,9 @@ PCTS = ("cla_3plus_placements_pct", "cla_long_term_stability_pct", "care_leavers
         "care_leavers_17_18_suitable_accommodation_pct", "care_leavers_eet_pct",
         "care_leavers_suitable_accommodation_pct", "cin_rereferral_pct", "cin_assessment_45d_pct", "icpc_15days_pct",
         "cpp_subsequent_pct")
-#: counts planted directly (tolerance 2%: events near 31 March can cross into the next year) and stocks
-#: at 31 March that come from calibrated durations (3 Poisson standard errors + 5%: a stock of ~170 plans
-#: lasting ~10 months drifts by +-13 from year to year)
+#: counts planted directly (tolerance 2%: events near 31 March can cross into the next year), and stocks at
+#: 31 March from calibrated durations or counts whose events start weeks after the planted referral (3 Poisson
+#: standard errors + 5%: a stock of ~170 plans lasting ~10 months drifts by +-13 from year to year)
 PLANTED = {"cla_count": "cla_rate_per_10k", "cla_started_count": "cla_start_rate_per_10k",
            "referral_count": "referral_rate_per_10k", "s47_count": "s47_rate_per_10k"}
 CALIBRATED = {"cin_count": "cin_rate_per_10k", "cpp_count": "cpp_rate_per_10k",
