@@ -71,7 +71,9 @@ def ingest_cmd(
         with open_db(db) as store:
             result = ingest(store, path, la=la, year=year, progress=lambda m: err_console.print(m, highlight=False))
     emit_rows(result.to_rows(), fmt, title="Files", columns=["la_code_old", "year", "file_name", "kind", "status",
-                                                              "n_rows", "error"])
+                                                              "n_rows"] + (["error"] if fmt is not OutputFormat.table else []))
+    for failed in result.errors:
+        err_console.print(f"[red]Error:[/red] {failed.error}", highlight=False, soft_wrap=True)
     err_console.print(f"{len(result.files)} files, {len(result.errors)} errors, {result.measures} figures",
                       highlight=False)
     raise typer.Exit(0 if result.ok else 1)

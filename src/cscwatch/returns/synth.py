@@ -168,7 +168,8 @@ class _Ids:
 
     def new(self, length: int = 8) -> str:
         while True:
-            s = "".join(self.rng.choice(_ID_CHARS) for _ in range(length))
+            v = self.rng.getrandbits(5 * length)
+            s = "".join([_ID_CHARS[(v >> (5 * i)) & 31] for i in range(length)])
             if s not in self.seen:
                 self.seen.add(s)
                 return s
@@ -312,6 +313,9 @@ class _CareSim:
         ys, ye = date(y - 1, 4, 1), date(y, 3, 31)
         header, episodes = [], []
         for c in self.children:
+            last = c.episodes[-1][5] if c.episodes else None
+            if last is not None and last < ys:
+                continue                          # left care before the year began
             eps = [e for e in c.episodes if e[0] <= ye and (e[5] is None or e[5] >= ys)]
             if not eps:
                 continue
@@ -466,6 +470,8 @@ class _CinSim:
 
         out = []
         for c in self.children:
+            if c.open_until is not None and c.open_until < ys:
+                continue                          # every episode closed before the year began
             eps = []
             for e in c.episodes:
                 if e["referral_date"] > ye or (e["closure_date"] is not None and e["closure_date"] < ys):
