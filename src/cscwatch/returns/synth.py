@@ -291,7 +291,10 @@ class _CareSim:
                 prev = c.episodes[-1]
                 if what == "move":
                     self._close(c, when, "X1", r.choice(_MOVE_REASONS))
-                    self._open(c, when, r.choices("PTBU", weights=(.85, .1, .03, .02))[0], prev[2])
+                    place = _pick(r, _PLACES)
+                    while place == prev[3]:          # a move goes somewhere else
+                        place = _pick(r, _PLACES)
+                    self._open(c, when, r.choices("PTBU", weights=(.85, .1, .03, .02))[0], prev[2], place)
                 else:
                     self._close(c, when, "X1")
                     self._open(c, when, "L", "C2" if prev[2] in ("C1", "L2", "V2") else prev[2], prev[3])
