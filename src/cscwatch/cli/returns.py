@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -147,7 +148,7 @@ def synth_cmd(
     from cscwatch.returns.synth import synth
 
     with friendly_errors():
-        with open_db(db, read_only=True) if (db or _default_exists()) else _nullcontext() as store:
+        with open_db(db, read_only=True) if (db or _default_exists()) else nullcontext() as store:
             summary = synth(store, out, n_las=las, n_years=years, seed=seed, last_year=last_year, scale=scale)
     err_console.print(f"wrote {summary.folders} returns for {len(summary.las)} LAs ({summary.years[0]}-"
                       f"{summary.years[-1]}) to {summary.out}: {summary.episodes:,} SSDA903 episodes, "
@@ -158,14 +159,6 @@ def _default_exists() -> bool:
     from cscwatch.store import default_db_path
 
     return default_db_path().exists()
-
-
-class _nullcontext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 @users_app.command("add")

@@ -171,9 +171,9 @@ def validate_return(files: list[Path], la: str, year: int, *, la_ons: str = "",
                     raw = run_validator("cin", [f], year)
                     report.issues += _issues(raw, "cin", la, year, pseudonymiser, f.name)
                     report.rules_run += raw.get("rules_run", 0)
-            except (ValidatorsMissing,):
+            except (ValidatorsMissing, ValidatorFailed):
                 raise
-            except CscwatchError as err:
+            except CscwatchError as err:                # the reader's: report it, skip the validators
                 report.issues.append({"la_code_old": la, "year": year,
                                       "return_type": "cin" if f.suffix.lower() == ".xml" else "ssda903",
                                       "child_key": None, "rule_code": "READ", "severity": "error",
@@ -223,7 +223,13 @@ def validate(store: Store | None, path: str | Path, *, la: str | None = None, ye
     for code, y, files in jobs:
         la_row = _la_row(store, code)
         code = la_row["la_code_old"] if la_row else code
-        report = validate_return(files, code, y, la_ons=(la_row or {}).get("la_code_new") or "", pseudonymiser=p)
+        try:
+            report = validate_return(files, code, y, la_ons=(la_row or {}).get("la_code_new") or "", pseudonymiser=p)
+        except ValidatorFailed as err:          # this return could not be validated; the others still are
+            report = ValidationReport(code, y, files=[f.name for f in files], issues=[{
+                "la_code_old": code, "year": y, "return_type": "ssda903" if "ssda903" in str(err) else "cin",
+                "child_key": None, "rule_code": "VALIDATOR", "severity": "error", "table_name": None,
+                "columns": None, "row_no": None, "message": str(err), "file": ""}])
         if save and store is not None and la_row and not store.read_only:
             save_issues(store, report)
         reports.append(report)
