@@ -156,7 +156,7 @@ def build_data(path: Path, n_las: int, n_years: int, seed: int) -> dict:
 def run_engine(engine: str, db: Path) -> dict:
     import duckdb
 
-    from cscwatch.returns.engines import TABLES, DuckDBEngine, SparkEngine, spark_session
+    from cscwatch.returns.engines import TABLES, DuckDBEngine, SparkEngine, spark_session, stop_spark_session
     from cscwatch.returns.provisional import held_returns
     from cscwatch.store import Store
 
@@ -193,7 +193,7 @@ def run_engine(engine: str, db: Path) -> dict:
         rows = SparkEngine(workdir=OUT).run(store.con, pairs)
         result["seconds"] = time.perf_counter() - started
         result["jvm_peak_rss_mb"] = _children_peak_mb()
-        spark_session().stop()
+        stop_spark_session()
     result["peak_rss_mb"] = _peak_mb()
     result["rows"] = {f"{r['la_code_old']}|{r['year']}|{r['measure_id']}": [r["numerator"], r["denominator"]]
                       for r in rows}

@@ -15,11 +15,10 @@ pytestmark = pytest.mark.spark
 def spark():
     if not shutil.which("java"):
         pytest.skip("no Java: `make test` installs Debian's openjdk-17-jre-headless")
-    from cscwatch.returns.engines import spark_session
+    from cscwatch.returns.engines import spark_session, stop_spark_session
 
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
+    yield spark_session("local[2]")
+    stop_spark_session()
 
 
 @pytest.fixture(scope="module")

@@ -130,6 +130,14 @@ def spark_session(master: str | None = None):
     return _SPARK
 
 
+def stop_spark_session() -> None:
+    """Stop the process's Spark session (the next :func:`spark_session` starts a new one)."""
+    global _SPARK
+    if _SPARK is not None:
+        _SPARK.stop()
+        _SPARK = None
+
+
 class SparkEngine:
     """Runs the transpiled SQL on Spark over parquet copies of the tables DuckDB writes."""
 
