@@ -3,8 +3,9 @@
     .venv/bin/python bench/returns.py [--las 150] [--years 10] [--seed 0] [--no-spark]
 
 Generates synthetic returns for ``--las`` LAs x ``--years`` years (each LA at its published size and
-rates when the store is built, England-like otherwise), pseudonymised into a store file under
-``var/bench/`` (kept: later runs reuse it), then computes every measure for every LA-year in a fresh
+rates when the store is built, England-like otherwise; ``--simulate`` of them are simulated and the
+rest are re-keyed copies, because the simulation is slow Python), pseudonymised into a store file
+under ``var/bench/`` (kept: later runs reuse it), then computes every measure for every LA-year in a fresh
 subprocess per engine, so each peak RSS (``ru_maxrss``) is that engine's alone:
 
 * DuckDB: ``DuckDBEngine`` on the store (2 threads);
@@ -97,7 +98,10 @@ def _generate(job: tuple[list[str], list[int], int, str]) -> dict[str, int]:
     return counts
 
 
-def build_data(path: Path, n_las: int, n_years: int, seed: int) -> dict:
+def build_data(path: Path, n_las: int, n_years: int, seed: int, distinct: int) -> dict:
+    """Simulate ``distinct`` LAs (the slow part: a Python simulation), then copy them, re-keyed, up to
+    ``n_las``: LA codes replaced and child keys re-hashed per copy, so the store holds ``n_las``
+    LAs' worth of rows and the engines have ``n_las`` independent LAs to compute."""
     from cscwatch.returns.synth import choose_las, latest_year
     from cscwatch.store import Store, default_db_path
 
@@ -108,7 +112,7 @@ def build_data(path: Path, n_las: int, n_years: int, seed: int) -> dict:
     try:
         las = choose_las(built, n_las, seed) if built and n_las <= 150 else [str(100 + i) for i in range(n_las)]
         last = latest_year(built)
-        pops = {}
+        pops: dict[str, dict[str, float]] = {}
         if built:
             for r in built.rows("SELECT la, period, value FROM observation WHERE measure_id = 'population_0_17'"):
                 pops.setdefault(r["la"], {})[r["period"]] = r["value"]
@@ -116,39 +120,61 @@ def build_data(path: Path, n_las: int, n_years: int, seed: int) -> dict:
         if built:
             built.close()
     years = list(range(last - n_years + 1, last + 1))
+    distinct = min(distinct, n_las)
+    sources = random_sample(las, distinct, seed)
     folder = path.parent / (path.stem + "-parts")
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    chunks = [las[i::4] for i in range(4)]
+    chunks = [sources[i::4] for i in range(4)]
     with mp.get_context("spawn").Pool(2) as pool:
         counts = pool.map(_generate, [(c, years, seed, str(folder)) for c in chunks if c])
     gen_seconds = time.perf_counter() - started
+    # copy k of source j becomes LA las[k * distinct + j] (sources first, as themselves)
+    others = [la for la in las if la not in sources]
+    mapping = [(src, src, 0) for src in sources]
+    for i, la in enumerate(others):
+        mapping.append((sources[i % distinct], la, 1 + i // distinct))
     if path.exists():
         path.unlink()
     with Store(path) as store:
         with store.transaction() as con:
+            con.execute("CREATE TEMP TABLE la_map (src VARCHAR, la VARCHAR, copy INTEGER)")
+            con.executemany("INSERT INTO la_map VALUES (?, ?, ?)", mapping)
             for table in ("cla_child", "cla_episode", "cla_care_leaver", "cin_referral", "cin_assessment", "cin_s47",
                           "cin_cpp"):
                 files = sorted(folder.glob(f"{table}-*.parquet"))
-                if files:
-                    cols = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
-                    con.execute(f"INSERT INTO {table} SELECT {', '.join(cols)} FROM read_parquet(?)",
-                                [[str(f) for f in files]])
-            for la in las:
+                if not files:
+                    continue
+                cols = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+                select = ", ".join(
+                    "m.la" if c == "la_code_old" else
+                    "CASE WHEN m.copy = 0 THEN p.child_key ELSE substr(md5(p.child_key || m.copy), 1, 32) END"
+                    if c == "child_key" else f"p.{c}" for c in cols)
+                con.execute(f"INSERT INTO {table} SELECT {select} FROM read_parquet(?) p "
+                            f"JOIN la_map m ON m.src = p.la_code_old", [[str(f) for f in files]])
+            for src, la, _ in mapping:
                 for y in years:
                     for kind in ("ssda903_episodes", "cin"):
-                        con.execute("INSERT INTO return_file VALUES (?, ?, ?, 'bench', 'bench', 'loaded', NULL, 0, now())",
-                                    [la, y, kind])
-                for period, value in pops.get(la, {}).items():
-                    con.execute("INSERT INTO observation VALUES (?, ?, ?, 'population_0_17', ?, NULL, 'population')",
-                                [la, period, f"{period}-06-30" if str(period).isdigit() else "2000-06-30", value])
+                        con.execute("INSERT INTO return_file VALUES (?, ?, ?, 'bench', 'bench', 'loaded', NULL, 0, "
+                                    "now())", [la, y, kind])
+                for period, value in pops.get(src, {}).items():
+                    if str(period).isdigit():
+                        con.execute("INSERT INTO observation VALUES (?, ?, ?, 'population_0_17', ?, NULL, "
+                                    "'population')", [la, period, f"{period}-06-30", value])
     for f in folder.glob("*.parquet"):
         f.unlink()
     folder.rmdir()
-    meta = {"las": len(las), "years": years, "generate_seconds": round(gen_seconds, 1),
-            "episodes_in_files": sum(c["episodes"] for c in counts), "cin_rows": sum(c["cin_rows"] for c in counts)}
+    meta = {"las": len(las), "simulated_las": distinct, "years": years, "generate_seconds": round(gen_seconds, 1),
+            "episodes_in_files_simulated": sum(c["episodes"] for c in counts),
+            "cin_rows_simulated": sum(c["cin_rows"] for c in counts)}
     meta_path.write_text(json.dumps(meta))
     return meta
+
+
+def random_sample(items: list[str], k: int, seed: int) -> list[str]:
+    import random
+
+    return sorted(random.Random(seed).sample(items, k))
 
 
 # -- one engine per subprocess ---------------------------------------------------------------------
@@ -202,10 +228,15 @@ def run_engine(engine: str, db: Path) -> dict:
     return result
 
 
-def _subprocess(engine: str, db: Path, env: dict | None = None) -> dict:
+def _subprocess(engine: str, db: Path, env: dict | None = None, timeout: float | None = None) -> dict | None:
     out = OUT / f"returns-{engine}.json"
+    out.unlink(missing_ok=True)
     cmd = [sys.executable, __file__, "--run-engine", engine, "--db", str(db), "--result", str(out)]
-    subprocess.run(cmd, check=True, env={**os.environ, **(env or {})})
+    try:
+        subprocess.run(cmd, check=True, env={**os.environ, **(env or {})}, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"{engine:>7}: did not finish within {timeout:.0f} s")
+        return None
     return json.loads(out.read_text())
 
 
@@ -214,7 +245,10 @@ def main() -> None:
     ap.add_argument("--las", type=int, default=150)
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--simulate", type=int, default=30,
+                    help="LAs actually simulated; the rest are re-keyed copies (the simulation is slow Python)")
     ap.add_argument("--no-spark", action="store_true")
+    ap.add_argument("--spark-timeout", type=float, default=1800, help="Give up on Spark after this many seconds.")
     ap.add_argument("--run-engine", help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -223,8 +257,8 @@ def main() -> None:
         args.result.write_text(json.dumps(run_engine(args.run_engine, args.db)))
         return
     OUT.mkdir(parents=True, exist_ok=True)
-    db = OUT / f"returns-{args.las}x{args.years}-s{args.seed}.duckdb"
-    meta = build_data(db, args.las, args.years, args.seed)
+    db = OUT / f"returns-{args.las}x{args.years}-s{args.seed}-sim{args.simulate}.duckdb"
+    meta = build_data(db, args.las, args.years, args.seed, args.simulate)
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
@@ -232,14 +266,17 @@ def main() -> None:
              for t in ("cla_episode", "cla_child", "cla_care_leaver", "cin_referral", "cin_assessment", "cin_s47",
                        "cin_cpp")}
     con.close()
-    print(f"data: {meta['las']} LAs x {len(meta['years'])} years ({meta['years'][0]}-{meta['years'][-1]}); "
+    print(f"data: {meta['las']} LAs ({meta['simulated_las']} simulated, the rest re-keyed copies) x "
+          f"{len(meta['years'])} years ({meta['years'][0]}-{meta['years'][-1]}); "
           f"{sizes['cla_episode']:,} SSDA903 episode rows, "
           f"{sum(v for k, v in sizes.items() if k.startswith('cin_')):,} CIN rows "
           f"(generated in {meta['generate_seconds']} s)")
     results = [_subprocess("duckdb", db), _subprocess("pandas", db)]
     if not args.no_spark:
-        results.append(_subprocess("spark", db, {"CSCWATCH_SPARK_CODEGEN": "1",
-                                                 "CSCWATCH_SPARK_DRIVER_MEMORY": "6g"}))
+        spark = _subprocess("spark", db, {"CSCWATCH_SPARK_CODEGEN": "1", "CSCWATCH_SPARK_DRIVER_MEMORY": "6g"},
+                            timeout=args.spark_timeout)
+        if spark:
+            results.append(spark)
     reference = results[0]["rows"]
     summary = {"data": {**meta, "rows": sizes}, "engines": []}
     for r in results:

@@ -83,9 +83,14 @@ class DuckDBEngine:
     def run(self, con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, int, str]],
             measures: tuple[Measure, ...] = MEASURES) -> list[dict[str, Any]]:
         _helper_tables(con, pairs)
-        for name, sql in VIEWS:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
-        return _rows(con.execute(measure_union(measures) + " ORDER BY 1, 2, 3"))
+        for name, sql in VIEWS:          # materialised once: several measures read each
+            con.execute(f"DROP VIEW IF EXISTS {name}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        try:
+            return _rows(con.execute(measure_union(measures) + " ORDER BY 1, 2, 3"))
+        finally:
+            for name, _ in reversed(VIEWS):
+                con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def to_spark_sql(sql: str) -> str:

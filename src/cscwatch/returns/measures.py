@@ -18,14 +18,19 @@ from dataclasses import dataclass
 PLACEMENT_STARTS = "('S','P','T','B','U')"     # RNE codes that start a new placement (not L)
 SHORT_BREAKS = "('V3','V4')"
 
-#: Views every measure may use: (name, SELECT), created in this order.
+def cy(column: str) -> str:
+    """The collection year (by its 31 March) a date falls in: April-December count to the next year.
+    Events are joined to their year by this number (an equality join), not by date ranges."""
+    return f"(year({column}) + CASE WHEN month({column}) >= 4 THEN 1 ELSE 0 END)"
+
+
+#: Views every measure may use: (name, SELECT), created in this order (engines materialise them once).
 VIEWS: tuple[tuple[str, str], ...] = (
     # the latest version of each episode across the LA's returns (LAs amend earlier years)
     ("ep", """
-        SELECT la_code_old, child_key, decom, rne, ls, place, dec, rec FROM (
-          SELECT *, row_number() OVER (PARTITION BY la_code_old, child_key, decom, rne, place
-                                       ORDER BY year DESC, row_no) AS rn
-          FROM cla_episode) t WHERE rn = 1"""),
+        SELECT la_code_old, child_key, decom, rne, place, arg_max(ls, year * 100000 - row_no) AS ls,
+               arg_max(dec, year * 100000 - row_no) AS dec, arg_max(rec, year * 100000 - row_no) AS rec
+        FROM cla_episode GROUP BY la_code_old, child_key, decom, rne, place"""),
     ("child", """
         SELECT la_code_old, child_key, birth_month FROM (
           SELECT *, row_number() OVER (PARTITION BY la_code_old, child_key ORDER BY year DESC) AS rn
@@ -78,22 +83,52 @@ VIEWS: tuple[tuple[str, str], ...] = (
                    - CASE WHEN CAST(substr(l.birth_month, 6, 2) AS INTEGER) > 3 THEN 1 ELSE 0 END) AS age
         FROM ly903 y JOIN cla_care_leaver l ON l.la_code_old = y.la_code_old AND l.year = y.year
         WHERE l.birth_month IS NOT NULL GROUP BY y.la_code_old, y.year, l.child_key"""),
-    # CIN: each referral once (the latest census that holds it), with its census for joins
-    ("ref", """
-        SELECT la_code_old, year, child_key, cin_id, referral_date, referral_nfa, closure_date FROM (
-          SELECT *, row_number() OVER (PARTITION BY la_code_old, child_key, referral_date
-                                       ORDER BY year DESC, cin_id) AS rn FROM cin_referral) t WHERE rn = 1"""),
-    ("asmt", """
-        SELECT DISTINCT la_code_old, child_key, start_date, authorised_date FROM cin_assessment
-        WHERE authorised_date IS NOT NULL AND start_date IS NOT NULL"""),
-    ("s47", """
-        SELECT la_code_old, child_key, start_date, max(icpc_date) AS icpc_date FROM cin_s47
-        WHERE start_date IS NOT NULL GROUP BY la_code_old, child_key, start_date"""),
-    ("cpp", """
-        SELECT la_code_old, child_key, start_date, end_date, previous_cpp FROM (
-          SELECT *, row_number() OVER (PARTITION BY la_code_old, child_key, start_date
-                                       ORDER BY year DESC, cin_id) AS rn
-          FROM cin_cpp WHERE start_date IS NOT NULL) t WHERE rn = 1"""),
+    # CIN: each referral once (the latest census that holds it), with the collection years ("ey") it
+    # was made and closed in, and whether it came within 12 months of the child's previous referral
+    ("ref", f"""
+        SELECT la_code_old, child_key, referral_date, referral_nfa, closure_date,
+               {cy('referral_date')} AS ey, {cy('closure_date')} AS ey_close FROM (
+          SELECT la_code_old, child_key, referral_date,
+                 arg_max(referral_nfa, year * 100000 - cin_id) AS referral_nfa,
+                 arg_max(closure_date, year * 100000 - cin_id) AS closure_date
+          FROM cin_referral GROUP BY la_code_old, child_key, referral_date) t"""),
+    # referral dates are distinct per child here, so "a previous referral within 12 months" is "the
+    # child's previous referral is within 12 months"
+    ("ref_flag", """
+        SELECT la_code_old, ey,
+               CASE WHEN prev >= referral_date - INTERVAL 12 MONTH THEN 1 ELSE 0 END AS rereferral FROM (
+          SELECT la_code_old, ey, referral_date,
+                 lag(referral_date) OVER (PARTITION BY la_code_old, child_key ORDER BY referral_date) AS prev
+          FROM ref) t"""),
+    # episodes of need open at some 31 March (closed after the year they began in), NFA excluded
+    ("ref_open", """
+        SELECT la_code_old, ey, ey_close FROM ref
+        WHERE NOT coalesce(referral_nfa, false) AND (ey_close IS NULL OR ey_close > ey)"""),
+    ("asmt", f"""
+        SELECT a.la_code_old, {cy('a.authorised_date')} AS ey, w2.wd - w1.wd AS days FROM (
+          SELECT DISTINCT la_code_old, child_key, start_date, authorised_date FROM cin_assessment
+          WHERE authorised_date IS NOT NULL AND start_date IS NOT NULL) a
+        JOIN working_day w1 ON w1.day = a.start_date JOIN working_day w2 ON w2.day = a.authorised_date"""),
+    ("s47", f"""
+        SELECT la_code_old, start_date, icpc_date, {cy('start_date')} AS ey, {cy('icpc_date')} AS ey_icpc FROM (
+          SELECT la_code_old, child_key, start_date, max(icpc_date) AS icpc_date FROM cin_s47
+          WHERE start_date IS NOT NULL GROUP BY la_code_old, child_key, start_date) t"""),
+    ("icpc", """
+        SELECT s.la_code_old, s.ey_icpc AS ey, w2.wd - w1.wd AS days FROM s47 s
+        JOIN working_day w1 ON w1.day = s.start_date JOIN working_day w2 ON w2.day = s.icpc_date"""),
+    ("cpp", f"""
+        SELECT la_code_old, child_key, start_date, end_date, previous_cpp,
+               {cy('start_date')} AS ey, {cy('end_date')} AS ey_end FROM (
+          SELECT la_code_old, child_key, start_date,
+                 arg_max(end_date, year * 100000 - cin_id) AS end_date,
+                 arg_max(previous_cpp, year * 100000 - cin_id) AS previous_cpp
+          FROM cin_cpp WHERE start_date IS NOT NULL GROUP BY la_code_old, child_key, start_date) t"""),
+    ("cpp_flag", """
+        SELECT la_code_old, ey,
+               CASE WHEN coalesce(previous_cpp, 0) > 0 OR earlier > 0 THEN 1 ELSE 0 END AS subsequent FROM (
+          SELECT la_code_old, ey, previous_cpp,
+                 row_number() OVER (PARTITION BY la_code_old, child_key ORDER BY start_date) - 1 AS earlier
+          FROM cpp) t"""),
 )
 
 
@@ -126,7 +161,8 @@ def _pct(ly: str, src: str, hit: str, on: str = "", where: str = "") -> str:
             f"GROUP BY y.la_code_old, y.year")
 
 
-_IN_YEAR = "AND s.{col} >= y.ys AND s.{col} <= y.ye"
+_EY = "AND s.ey = y.year"                                     # an event in the year
+_OPEN = "AND s.ey <= y.year AND (s.{end} IS NULL OR s.{end} > y.year)"   # open at the year's 31 March
 
 MEASURES: tuple[Measure, ...] = (
     # -- SSDA903 ----------------------------------------------------------------------------
@@ -183,79 +219,50 @@ MEASURES: tuple[Measure, ...] = (
     # -- CIN census -------------------------------------------------------------------------
     Measure("referral_count", "Referrals to children's social care", "cin", "count",
             "Referrals (CINdetails) with a referral date in the year, including NFA referrals.",
-            _count("lycin", "ref", _IN_YEAR.format(col="referral_date"))),
+            _count("lycin", "ref", _EY)),
     Measure("referral_rate_per_10k", "Referrals rate per 10,000", "cin", "rate per 10,000",
             "Referrals in the year per 10,000 children aged 0-17.", base="referral_count"),
     Measure("cin_rereferral_count", "Re-referrals within 12 months", "cin", "count",
             "Referrals in the year within 12 months (inclusive) of the same child's previous referral to the LA, "
             "across the LA's census years.",
-            _count("lycin", """(SELECT DISTINCT r.la_code_old, r.child_key, r.referral_date FROM ref r
-                   JOIN ref p ON p.la_code_old = r.la_code_old AND p.child_key = r.child_key
-                    AND p.referral_date < r.referral_date
-                    AND p.referral_date >= r.referral_date - INTERVAL 12 MONTH)""",
-                   _IN_YEAR.format(col="referral_date"))),
+            _count("lycin", "(SELECT * FROM ref_flag WHERE rereferral = 1)", _EY)),
     Measure("cin_rereferral_pct", "Re-referrals within 12 months (%)", "cin", "%",
             "Of referrals in the year, those within 12 months of the child's previous referral.",
-            _pct("lycin", """(SELECT r.la_code_old, r.child_key, r.referral_date,
-                     max(CASE WHEN p.child_key IS NOT NULL THEN 1 ELSE 0 END) AS rereferral FROM ref r
-                   LEFT JOIN ref p ON p.la_code_old = r.la_code_old AND p.child_key = r.child_key
-                    AND p.referral_date < r.referral_date
-                    AND p.referral_date >= r.referral_date - INTERVAL 12 MONTH
-                   GROUP BY r.la_code_old, r.child_key, r.referral_date)""",
-                 "s.rereferral = 1", _IN_YEAR.format(col="referral_date"))),
+            _pct("lycin", "ref_flag", "s.rereferral = 1", _EY)),
     Measure("cin_assessments_completed_count", "Assessments completed", "cin", "count",
-            "Assessments authorised in the year.",
-            _count("lycin", "asmt", _IN_YEAR.format(col="authorised_date")), published=False),
+            "Assessments authorised in the year.", _count("lycin", "asmt", _EY), published=False),
     Measure("cin_assessment_45d_pct", "Assessments completed within 45 working days (%)", "cin", "%",
             "Of assessments authorised in the year, those authorised within 45 working days of the assessment's "
             "actual start (England bank holidays excluded).",
-            _pct("lycin", """(SELECT a.la_code_old, a.authorised_date, w2.wd - w1.wd AS days FROM asmt a
-                   JOIN working_day w1 ON w1.day = a.start_date JOIN working_day w2 ON w2.day = a.authorised_date)""",
-                 "s.days <= 45", _IN_YEAR.format(col="authorised_date"))),
+            _pct("lycin", "asmt", "s.days <= 45", _EY)),
     Measure("s47_count", "Section 47 enquiries", "cin", "count",
-            "Section 47 enquiries starting in the year.",
-            _count("lycin", "s47", _IN_YEAR.format(col="start_date"))),
+            "Section 47 enquiries starting in the year.", _count("lycin", "s47", _EY)),
     Measure("s47_rate_per_10k", "Section 47 enquiries rate per 10,000", "cin", "rate per 10,000",
             "Section 47 enquiries in the year per 10,000 children aged 0-17.", base="s47_count"),
     Measure("icpc_count", "Initial child protection conferences", "cin", "count",
-            "Initial child protection conferences held in the year.",
-            _count("lycin", "s47", _IN_YEAR.format(col="icpc_date"))),
+            "Initial child protection conferences held in the year.", _count("lycin", "icpc", _EY)),
     Measure("icpc_15days_pct", "ICPCs held within 15 working days (%)", "cin", "%",
             "Of ICPCs held in the year, those within 15 working days of the start of the section 47 enquiry "
-            "that led to them.",
-            _pct("lycin", """(SELECT s.la_code_old, s.icpc_date, w2.wd - w1.wd AS days FROM s47 s
-                   JOIN working_day w1 ON w1.day = s.start_date JOIN working_day w2 ON w2.day = s.icpc_date)""",
-                 "s.days <= 15", _IN_YEAR.format(col="icpc_date"))),
+            "that led to them.", _pct("lycin", "icpc", "s.days <= 15", _EY)),
     Measure("cpp_started_count", "Child protection plans started", "cin", "count",
-            "Child protection plans starting in the year.",
-            _count("lycin", "cpp", _IN_YEAR.format(col="start_date"))),
+            "Child protection plans starting in the year.", _count("lycin", "cpp", _EY)),
     Measure("cpp_subsequent_pct", "Second or subsequent child protection plans (%)", "cin", "%",
             "Of plans starting in the year, those for a child with an earlier plan: NumberOfPreviousCPP > 0, or "
             "an earlier plan in the LA's own census years.",
-            _pct("lycin", """(SELECT c.la_code_old, c.start_date,
-                     max(CASE WHEN coalesce(c.previous_cpp, 0) > 0 OR p.child_key IS NOT NULL THEN 1 ELSE 0 END)
-                       AS subsequent FROM cpp c
-                   LEFT JOIN cpp p ON p.la_code_old = c.la_code_old AND p.child_key = c.child_key
-                    AND p.start_date < c.start_date
-                   GROUP BY c.la_code_old, c.child_key, c.start_date)""",
-                 "s.subsequent = 1", _IN_YEAR.format(col="start_date"))),
+            _pct("lycin", "cpp_flag", "s.subsequent = 1", _EY)),
     Measure("cpp_count", "Children on a child protection plan at 31 March", "cin", "count",
-            "Child protection plans open at 31 March.",
-            _count("lycin", "cpp", "AND s.start_date <= y.ye AND (s.end_date IS NULL OR s.end_date > y.ye)")),
+            "Child protection plans open at 31 March.", _count("lycin", "cpp", _OPEN.format(end="ey_end"))),
     Measure("cpp_rate_per_10k", "Child protection plans rate per 10,000", "cin", "rate per 10,000",
             "Child protection plans open at 31 March per 10,000 children aged 0-17.", base="cpp_count"),
     Measure("cpp_2yrs_plus_pct", "Child protection plans open 2 years or more at 31 March (%)", "cin", "%",
             "Of plans open at 31 March, those that started 2 years or more before.",
-            _pct("lycin", "cpp", "s.start_date <= y.cut2",
-                 "AND s.start_date <= y.ye AND (s.end_date IS NULL OR s.end_date > y.ye)")),
+            _pct("lycin", "cpp", "s.start_date <= y.cut2", _OPEN.format(end="ey_end"))),
     Measure("cpp_ceased_2yrs_plus_pct", "Plans ceasing after 2 years or more (%)", "cin", "%",
             "Of plans ending in the year, those that had lasted 2 years or more.",
-            _pct("lycin", "cpp", "s.start_date <= s.end_date - INTERVAL 2 YEAR", _IN_YEAR.format(col="end_date"))),
+            _pct("lycin", "cpp", "s.start_date <= s.end_date - INTERVAL 2 YEAR", "AND s.ey_end = y.year")),
     Measure("cin_count", "Children in need at 31 March", "cin", "count",
             "Episodes of need open at 31 March, excluding referrals closed with no further action; includes "
-            "children on a plan or looked after.",
-            _count("lycin", "ref", "AND s.referral_date <= y.ye AND (s.closure_date IS NULL OR s.closure_date > y.ye) "
-                   "AND NOT coalesce(s.referral_nfa, false)")),
+            "children on a plan or looked after.", _count("lycin", "ref_open", _OPEN.format(end="ey_close"))),
     Measure("cin_rate_per_10k", "Children in need rate per 10,000", "cin", "rate per 10,000",
             "Children in need at 31 March per 10,000 children aged 0-17.", base="cin_count"),
 )
