@@ -89,7 +89,8 @@ def compute_measures(store: Store, *, la: str | Sequence[str] | None = None, yea
     pairs = held_returns(store, la)
     if not pairs:
         return []
-    raw = eng.run(store.con, pairs)
+    with store._lock:                 # temp tables live on the shared connection: one run at a time
+        raw = eng.run(store.con, pairs)
     rows = finish(raw, populations(store), threshold)
     for r in rows:
         r["engine"] = eng.name
