@@ -10,7 +10,7 @@ from datetime import date as d
 
 import pytest
 
-from conftest import figures, ingest_hand_built
+from returns_helpers import figures, ingest_hand_built
 
 
 def H(child, dob):
@@ -149,7 +149,7 @@ RATES = {"cla_rate_per_10k": 1.0, "cla_start_rate_per_10k": 0.3, "cla_cease_rate
 
 @pytest.fixture(scope="module")
 def known(tmp_path_factory):
-    from conftest import fill_identity
+    from returns_helpers import fill_identity
     from cscwatch.store import Store
 
     tmp = tmp_path_factory.mktemp("known")

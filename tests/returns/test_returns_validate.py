@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SECRET
+from returns_helpers import SECRET
 from cscwatch.returns.validate import ValidatorFailed, ValidatorsMissing, run_validator, validate
 from cscwatch.returns.write import write_cin_xml, write_ssda903
 

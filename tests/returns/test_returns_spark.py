@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import SECRET, fill_identity, ingest_hand_built
+from returns_helpers import SECRET, fill_identity, ingest_hand_built
 
 pytestmark = pytest.mark.spark
 
@@ -24,7 +24,7 @@ def spark():
 @pytest.fixture(scope="module")
 def mixed_store(tmp_path_factory):
     """The hand-built edge cases (LA 926) and synthetic returns (LA 352) in one store."""
-    from test_measures_known import CIN_2024, CIN_2025, SSDA903_2024, SSDA903_2025
+    from test_returns_measures_known import CIN_2024, CIN_2025, SSDA903_2024, SSDA903_2025
 
     from cscwatch.returns.ingest import ingest
     from cscwatch.returns.synth import Targets, iter_synthetic_returns, write_return

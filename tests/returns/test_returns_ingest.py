@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SECRET
+from returns_helpers import SECRET
 from cscwatch.returns.ingest import ingest
 from cscwatch.returns.write import write_cin_xml, write_ssda903
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import pytest
 
-from conftest import SECRET, fill_identity
+from returns_helpers import SECRET, fill_identity
 from cscwatch.returns.synth import Targets, iter_synthetic_returns, write_return
 
 POP = 40_000
