@@ -28,7 +28,7 @@ import duckdb
 
 #: Packages that own tables, in dependency order: each has a ``schema`` module with ``MIGRATIONS``
 #: (named, not imported, so the core never imports the packages built on it; like Django's apps).
-COMPONENTS: tuple[str, ...] = ("register", "warehouse", "risk", "watch", "text", "planner")
+COMPONENTS: tuple[str, ...] = ("register", "warehouse", "risk", "watch", "text", "planner", "returns")
 
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_DB_NAME = "cscwatch.duckdb"

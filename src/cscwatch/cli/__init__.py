@@ -38,9 +38,9 @@ def root(
 
 def _add_commands() -> None:
     """Each capability's commands, in the order they appear in ``--help``."""
-    from cscwatch.cli import plan, register, risk, text, warehouse, watch, web
+    from cscwatch.cli import plan, register, returns, risk, text, warehouse, watch, web
 
-    for module in (register, warehouse, risk, plan, text, watch, web):
+    for module in (register, warehouse, risk, plan, returns, text, watch, web):
         module.register(app)
 
 
