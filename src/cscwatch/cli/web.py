@@ -17,13 +17,15 @@ def serve(
     get: Annotated[str | None, typer.Option("--get", help="Request this path in-process, print the response "
                                                           "body and exit (non-zero unless 200).")] = None,
 ) -> None:
-    """Serve the dashboard and its JSON API over the store (opened read-only)."""
+    """Serve the dashboard and its JSON API over the store (opened read-only; rebuilt stores are
+    picked up as soon as `cscwatch build` or `reports ingest` swaps them in)."""
+    from cscwatch.cli.common import db_path
     from cscwatch.web.app import create_app, warm
 
-    with friendly_errors():
-        store = open_db(db, read_only=True)
-    app = create_app(store)
     if get is not None:
+        with friendly_errors():
+            store = open_db(db, read_only=True)
+        app = create_app(store)
         import warnings
 
         with warnings.catch_warnings():  # starlette nags about httpx vs httpx2; irrelevant in-process
@@ -43,11 +45,18 @@ def serve(
 
     import uvicorn
 
+    with friendly_errors():
+        path = db_path(db)
+        app = create_app(path)
     # Fill the page-data caches in the background: pages work at once and are fast once warm.
     threading.Thread(target=warm, args=(app,), name="cscwatch-warm", daemon=True).start()
-    err_console.print(f"cscwatch dashboard: http://{host}:{port}/  (store {store.path}, Ctrl+C to stop)",
+    app.state.generations.start()
+    err_console.print(f"cscwatch dashboard: http://{host}:{port}/  (store {path}, Ctrl+C to stop)",
                       highlight=False, soft_wrap=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        app.state.generations.close()
 
 
 def register(app: typer.Typer) -> None:

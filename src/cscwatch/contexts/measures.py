@@ -16,6 +16,7 @@ from typing import Any
 
 from cscwatch.contexts.comparator import Comparator
 from cscwatch.contexts.formatting import format_change, format_value, status_text
+from cscwatch.contexts.freshness import release_for_measure
 from cscwatch.contexts.snapshot import snapshot
 from cscwatch.store import Store
 from cscwatch.warehouse.benchmark import MODELS, peer_stats
@@ -107,6 +108,8 @@ def measure_lines(store: Store, la_code: str, measure_ids: Sequence[str], compar
             "change_1y": tidy(shown["change_1y"]), "change_3y": tidy(shown["change_3y"]),
             "change_text": format_change(shown["change_1y"], m),
             "trend": direction(shown["change_1y"], m["polarity"]), "flag": flag,
+            "source": m["source_publication"],
+            "published": (release_for_measure(store, mid, shown["period"]) or {}).get("published"),
             "series": series,
         })
     return lines
