@@ -70,9 +70,10 @@
       width: width, height: height, marginLeft: 56, marginBottom: 28, style: {fontSize: "13px"},
       x: {type: "band", domain: names, axis: null, label: spec.x, padding: 0.1},
       y: {label: spec.y, grid: true, zero: true, tickFormat: f},
+      color: {type: "identity"},
       marks: [
         Plot.barY(spec.bars, {x: "code", y: "value", fill: "colour",
-                              stroke: function (b) { return b.highlight ? "#0b0c0c" : null; }, strokeWidth: 3,
+                              stroke: function (b) { return b.highlight ? "#0b0c0c" : "none"; }, strokeWidth: 3,
                               title: function (b) { return b.name + ": " + f(b.value); }}),
         Plot.text(spec.bars.filter(function (b) { return b.highlight; }),
                   {x: "code", y: "value", text: "name", dy: -12, fontWeight: "bold", fill: "#0b0c0c"}),
