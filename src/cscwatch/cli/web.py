@@ -16,6 +16,8 @@ def serve(
     db: DbOption = None,
     get: Annotated[str | None, typer.Option("--get", help="Request this path in-process, print the response "
                                                           "body and exit (non-zero unless 200).")] = None,
+    risk: Annotated[bool, typer.Option("--risk/--no-risk", help="Fit the early-warning model in the background "
+                                                                "for the LA pages' risk panel.")] = True,
 ) -> None:
     """Serve the dashboard and its JSON API over the store (opened read-only; rebuilt stores are
     picked up as soon as `cscwatch build` or `reports ingest` swaps them in)."""
@@ -25,7 +27,7 @@ def serve(
     if get is not None:
         with friendly_errors():
             store = open_db(db, read_only=True)
-        app = create_app(store)
+        app = create_app(store, risk=risk)
         import warnings
 
         with warnings.catch_warnings():  # starlette nags about httpx vs httpx2; irrelevant in-process
@@ -47,7 +49,7 @@ def serve(
 
     with friendly_errors():
         path = db_path(db)
-        app = create_app(path)
+        app = create_app(path, risk=risk)
     # Fill the page-data caches in the background: pages work at once and are fast once warm.
     threading.Thread(target=warm, args=(app,), name="cscwatch-warm", daemon=True).start()
     app.state.generations.start()

@@ -61,6 +61,11 @@ def _latest(store: Store) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _region(r: dict[str, Any]) -> str:
+    """The region an LA is listed under: Inner and Outer London boroughs are in London."""
+    return "London" if (r.get("region_code") or "").startswith("E13") else r["region_name"]
+
+
 def las_context(store: Store, region: str | None = None, sort: LaSort = "name", inspected_before: int | None = None,
                 *, today: date | None = None, include_former: bool = True) -> dict[str, Any]:
     """Every children's services authority with its latest overall grade and inspection date;
@@ -69,12 +74,12 @@ def las_context(store: Store, region: str | None = None, sort: LaSort = "name", 
     snap = snapshot(store)
     latest = snap.memo("latest_inspections", lambda: _latest(store))
     d = directory(store)
-    regions = sorted({r["region_name"] for r in d.las.values() if r["region_name"]})
+    regions = sorted({_region(r) for r in d.las.values() if r["region_name"]})
     rows = []
     for code, r in d.las.items():
         if r["la_type"] == "shared_service" or (not include_former and r["valid_to"] is not None):
             continue
-        if region and region not in (r["region_name"], r["region_code"]):
+        if region and region not in (r["region_name"], r["region_code"], _region(r)):
             continue
         i = latest.get(code)
         when = (i["start_date"] or i["publication_date"]) if i else None

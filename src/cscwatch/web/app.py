@@ -95,6 +95,30 @@ def error_response(request: Request, status: int, title: str, message: str, sugg
     return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
 
 
+def _allowed(request: Request) -> list[str]:
+    """Every method some route answers at this path (GET and HEAD are separate routes)."""
+    from starlette.routing import Match
+
+    def routes(items: Any) -> Any:
+        for r in items:
+            inner = getattr(r, "original_router", None)          # FastAPI's included routers
+            nested = inner.routes if inner is not None else getattr(r, "routes", None)
+            if nested is not None and not hasattr(r, "methods"):
+                yield from routes(nested)
+            else:
+                yield r
+
+    methods: set[str] = set()
+    for route in routes(request.app.routes):
+        if not hasattr(route, "methods"):
+            continue
+        for method in ("GET", "HEAD", "POST"):
+            match, _ = route.matches({**request.scope, "method": method})
+            if match == Match.FULL:
+                methods |= set(route.methods or ())
+    return sorted(methods)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Redirect)
     async def redirect(request: Request, exc: Redirect) -> Response:
@@ -137,8 +161,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             return error_response(request, 404, "Page not found",
                                   f"There is no page at {request.url.path}. Try the search or the list of "
                                   "local authorities.")
-        return error_response(request, exc.status_code, "Something went wrong", str(exc.detail),
-                              headers=dict(exc.headers or {}))
+        headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+        if exc.status_code == 405:
+            headers["allow"] = ", ".join(_allowed(request))
+            return error_response(request, 405, "Method not allowed", f"{request.method} is not allowed here; use "
+                                  f"{headers['allow']}", headers=headers)
+        return error_response(request, exc.status_code, "Something went wrong", str(exc.detail), headers=headers)
 
     @app.exception_handler(CscwatchError)
     async def other(request: Request, exc: CscwatchError) -> Response:
