@@ -30,6 +30,42 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 MAX_SHEET_NAME = 31
 
 
+#: unit (lower case) -> (decimals, prefix, suffix): counts and money whole, percentages and rates one
+#: decimal place, scores and proportions as many as they need. One place, so '13' never sits beside
+#: '12.1' and a count is never '536.0'.
+UNIT_STYLES: dict[str, tuple[int, str, str]] = {
+    "%": (1, "", "%"),
+    "rate per 10,000": (1, "", ""),
+    "count": (0, "", ""),
+    "gbp": (0, "£", ""),
+    "gbp per child": (0, "£", ""),
+    "fte": (1, "", ""),
+    "cases": (1, "", ""),
+    "working days": (1, "", ""),
+    "score": (2, "", ""),
+    "proportion": (3, "", ""),
+    "proportion of children": (3, "", ""),
+    "rank": (0, "", ""),
+    "class 1-6": (0, "", ""),
+}
+
+
+def unit_style(unit: str | None) -> tuple[int, str, str]:
+    """(decimals, prefix, suffix) for a measure's unit as the dictionary writes it."""
+    u = (unit or "").strip().lower()
+    if u in UNIT_STYLES:
+        return UNIT_STYLES[u]
+    if u.startswith("%") or u.startswith("percent"):
+        return UNIT_STYLES["%"]
+    if "rate" in u:
+        return UNIT_STYLES["rate per 10,000"]
+    if "number" in u or "count" in u:
+        return UNIT_STYLES["count"]
+    if u.startswith("gbp") or "spend" in u:
+        return UNIT_STYLES["gbp"]
+    return (1, "", "")
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: ``key`` in the rows, its ``header`` in words (with the unit), how it is written."""
@@ -165,6 +201,7 @@ def write_xlsx(tables: Sequence[Table], path: str | Path | None = None) -> bytes
         head = len(block) + 1
         cols = list(table.columns)
         widths = [max(len(c.header) // 2 + 2, 8) if c.width is None else c.width for c in cols]
+        ws.set_row(head, 32)
         ws.write_row(head, 0, [c.header for c in cols], head_fmt)
         cell_fmt = [fmt(c) for c in cols]
         n = 0
@@ -196,7 +233,6 @@ def write_xlsx(tables: Sequence[Table], path: str | Path | None = None) -> bytes
             ws.set_column(i, i, w)
         ws.freeze_panes(head + 1, 0)
         ws.autofilter(head, 0, head + max(n, 1), len(cols) - 1)
-        ws.set_row(head, 32)
     wb.close()
     return buffer.getvalue() if buffer is not None else Path(path)  # type: ignore[arg-type]
 
