@@ -32,11 +32,39 @@ GRACE_SECONDS = 30.0
 POLL_SECONDS = 0.5
 
 
+class CursorPerCall:
+    """A served store's connection, safe from any thread: each ``execute`` runs on its own DuckDB
+    cursor (a connection to the same database), so code that queries ``store.con`` directly from a
+    request thread never meets another thread's query ("connection is busy")."""
+
+    def __init__(self, con: Any):
+        self._con = con
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return self._con.cursor().execute(*args, **kwargs)
+
+    def cursor(self) -> Any:
+        return self._con.cursor()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def serve_store(store: Store) -> Store:
+    """Make a read-only store safe to query from many threads at once."""
+    if store.read_only and not isinstance(store.con, CursorPerCall):
+        store.con = CursorPerCall(store.con)  # type: ignore[assignment]
+    return store
+
+
 class Generation:
     """One opened store file with everything built from it: response cache, risk model."""
 
     def __init__(self, store: Store, *, ident: str, link: Path | None = None, risk: bool = True):
-        self.store = store
+        self.store = serve_store(store)
         self.id = ident
         self.link = link
         self.opened = time.time()
