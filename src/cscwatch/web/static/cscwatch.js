@@ -177,6 +177,11 @@
       } else if (spec.kind === "spread") {
         chart = spread(spec, width, height);
       }
+      // The container is the image (role=img with the text alternative); what Plot draws inside is
+      // decoration for assistive technology, so its own ARIA labels go.
+      Array.prototype.forEach.call(chart.querySelectorAll("[aria-label]"), function (n) { n.removeAttribute("aria-label"); });
+      if (chart.removeAttribute) { chart.removeAttribute("aria-label"); }
+      chart.setAttribute("aria-hidden", "true");
       el.replaceChildren(chart);
       el.setAttribute("data-drawn", "true");
       el.setAttribute("data-width", String(width));
