@@ -204,28 +204,38 @@ def write_xlsx(tables: Sequence[Table], path: str | Path | None = None) -> bytes
         ws.set_row(head, 32)
         ws.write_row(head, 0, [c.header for c in cols], head_fmt)
         cell_fmt = [fmt(c) for c in cols]
+        per_row = [fmt(c) is not None and c.decimals_key is not None for c in cols]
+        write_number, write_string, write_datetime = ws.write_number, ws.write_string, ws.write_datetime
         n = 0
         for n, row in enumerate(table.rows, start=1):
+            r = head + n
+            measure_width = col_width = n <= 500
             for i, col in enumerate(cols):
-                value = _plain(row.get(col.key), col)
-                if value is None:
+                value = row.get(col.key)
+                if value is None or value == "":
                     continue
-                if isinstance(value, bool):
-                    ws.write_string(head + n, i, "yes" if value else "no")
-                elif isinstance(value, (int, float)):
+                if col.kind != "text":
+                    value = _plain(value, col)
+                    if value is None:
+                        continue
+                kind = type(value)
+                if kind is float or kind is int:
                     f = cell_fmt[i]
-                    if col.decimals_key is not None and isinstance(row.get(col.decimals_key), int):
+                    if per_row[i] and isinstance(row.get(col.decimals_key), int):
                         f = fmt(col.for_decimals(row[col.decimals_key]))
-                    ws.write_number(head + n, i, value, f)
-                elif isinstance(value, (date, datetime)):
-                    ws.write_datetime(head + n, i, datetime.combine(value, datetime.min.time())
-                                      if not isinstance(value, datetime) else value, cell_fmt[i])
+                    write_number(r, i, value, f)
+                elif kind is bool:
+                    write_string(r, i, "yes" if value else "no")
+                elif kind is date:
+                    write_datetime(r, i, datetime(value.year, value.month, value.day), cell_fmt[i])
+                elif kind is datetime:
+                    write_datetime(r, i, value, cell_fmt[i])
                 else:
-                    text = str(value)
-                    ws.write_string(head + n, i, text)
-                    if col.width is None and n <= 500:
+                    text = value if kind is str else str(_plain(value, col))
+                    write_string(r, i, text)
+                    if col_width and col.width is None:
                         widths[i] = max(widths[i], min(len(text) + 2, 60))
-            if n <= 500:
+            if measure_width:
                 for i, col in enumerate(cols):
                     if col.numeric and col.width is None:
                         widths[i] = max(widths[i], 12)

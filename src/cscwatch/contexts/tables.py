@@ -180,8 +180,11 @@ def la_workbook(ctx: dict[str, Any]) -> list[Table]:
                 "value": (ctx.get("latest_inspection") or {}).get("overall_label")},
                *[{"field": "Note", "value": n} for n in ctx.get("notes", [])],
                *[{"field": "Warning", "value": w} for w in (ctx.get("freshness") or {}).get("warnings", [])]]
+    from cscwatch.warehouse.sources import KEY_MEASURES
+
+    key = set(KEY_MEASURES)
     trend_rows = []
-    for m in ctx["measures"]:
+    for m in [m for m in ctx["measures"] if m["measure_id"] in key]:
         d = int(m.get("decimals") or 0)
         for s in m["series"]:
             trend_rows.append({"title": m["title"], "unit": m["unit"], "period": s["period"], "decimals": d,
@@ -198,7 +201,7 @@ def la_workbook(ctx: dict[str, Any]) -> list[Table]:
                                                           Column("value", "Value", width=80)],
                  profile, as_at=_as_at(ctx), suppression_key=False),
            tables["measures"],
-           Table("Trends", f"{la['la_name']}: every year of every measure", [
+           Table("Trends", f"{la['la_name']}: every year of each key measure (any other measure: its own workbook)", [
                Column("title", "Measure", width=44), Column("unit", "Unit", width=14), Column("period", "Period"),
                Column("period_end", "Period ends", "date"),
                Column("value", "Value", "number", places, decimals_key="decimals"), Column("status", "Status"),

@@ -45,6 +45,18 @@ def warm(app: FastAPI) -> None:
     app.state.generations.warm_current()
 
 
+def serve_from_environment() -> FastAPI:
+    """The app of one ``cscwatch serve --workers N`` process: the store path comes from the parent
+    (``CSCWATCH_SERVE_DB``); each process warms and follows the store on its own."""
+    import os
+    import threading
+
+    app = create_app(os.environ["CSCWATCH_SERVE_DB"], risk=os.environ.get("CSCWATCH_SERVE_RISK") == "1")
+    threading.Thread(target=warm, args=(app,), name="cscwatch-warm", daemon=True).start()
+    app.state.generations.start()
+    return app
+
+
 def create_app(store: Store | str | Path, *, risk: bool = True, watch: bool | None = None) -> FastAPI:
     """The dashboard over ``store``: a :class:`Store` served as it is, or a store file path served
     read-only and followed through rebuilds (``watch``, default for paths; call

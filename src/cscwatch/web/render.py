@@ -6,18 +6,16 @@ state (neighbour model, mean or median, peer group) from page to page.
 """
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
-from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
 
 from cscwatch import __version__
 from cscwatch.contexts.formatting import format_change, format_value, style
-from cscwatch.output import to_jsonable
 
 HERE = Path(__file__).resolve().parent
 SERVICE_NAME = "cscwatch: children's social care in England"
@@ -89,16 +87,88 @@ def fmt_count(value: Any) -> str:
     return "–" if value is None else f"{value:,}"
 
 
+TREND_WORDS = {"better": "better", "worse": "worse", "same": "no change", "up": "up", "down": "down"}
+
+
+def cell(v: Any, measure: dict[str, Any] | None = None, status: str | None = None) -> Markup:
+    """A figure for a table cell: the value in its measure's style, or the publisher's symbol with
+    its meaning (``<abbr>``) when there is none."""
+    if v is None and status:
+        return Markup(f'<abbr title="{escape(format_value(None, measure or {}, status))}">{escape(status)}</abbr>')
+    return Markup(escape(fmt_value(v, measure)))
+
+
+def band_tag(band: str | None) -> Markup:
+    if not band:
+        return Markup("")
+    b = escape(band)
+    return Markup(f'<strong class="govuk-tag app-band app-band--{b}"><span class="govuk-visually-hidden">Quartile band '
+                  f'</span>{b}</strong>')
+
+
+def grade_tag(grade: str | None, label: str | None = None) -> Markup:
+    if not grade:
+        return Markup('<span class="govuk-body-s app-muted">Not graded</span>')
+    return Markup(f'<strong class="govuk-tag app-grade app-grade--{escape(grade)}">'
+                  f'{escape(label or GRADE_NAMES.get(grade, grade))}</strong>')
+
+
+def trend_text(row: dict[str, Any]) -> Markup:
+    t = row.get("trend")
+    if not t:
+        return Markup("")
+    return Markup(f'<span class="app-trend app-trend--{escape(t)}">{escape(row.get("change_text") or "")}'
+                  f'<span class="govuk-visually-hidden"> on a year earlier,</span> {escape(TREND_WORDS.get(t, t))}</span>')
+
+
+_OPTIONS: dict[int, tuple[Any, str]] = {}
+
+
+def options(choices: list[dict[str, str]], selected: str | None = None) -> Markup:
+    """``<option>`` elements for an LA picker (built once per list of choices)."""
+    cached = _OPTIONS.get(id(choices))
+    if cached is None or cached[0] is not choices:
+        html = "".join(f'<option value="{escape(c["la_code_old"])}">{escape(c["la_name"])}</option>' for c in choices)
+        cached = _OPTIONS[id(choices)] = (choices, html)
+    html = cached[1]
+    if selected:
+        key = f'value="{escape(selected)}">'
+        html = html.replace(key, key[:-1] + " selected>", 1)
+    return Markup(html)
+
+
 def environment(assets: Any) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
                              autoescape=jinja2.select_autoescape(["html", "xml"]), trim_blocks=True,
                              lstrip_blocks=True, auto_reload=False, cache_size=64)
     env.filters.update(date=fmt_date, value=fmt_value, plain=fmt_plain, change=format_change, count=fmt_count,
-                       tojson_compact=lambda v: htmlsafe_json_dumps(to_jsonable(v), separators=(",", ":")))
+                       cell=cell, band=band_tag, grade=grade_tag, trend=trend_text, options=options,
+                       tojson_compact=tojson_compact)
     env.globals.update(service_name=SERVICE_NAME, version=__version__, GRADE_NAMES=GRADE_NAMES,
                        grade_order=GRADE_ORDER, asset=assets.url)
     return env
 
 
+def _default(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def tojson_compact(data: Any) -> Markup:
+    """JSON for a ``<script type="application/json">`` block (``<``, ``>``, ``&`` and ``'`` escaped)."""
+    text = json_bytes(data).decode("utf-8")
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+                  .replace("'", "\\u0027"))
+
+
 def json_bytes(data: Any) -> bytes:
-    return json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """JSON of a context (orjson: dates as ISO strings, NaN as null), as :func:`cscwatch.output.to_jsonable`
+    would write it, about ten times faster."""
+    import orjson
+
+    return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)

@@ -53,8 +53,9 @@
       s.values.forEach(function (v, i) { data.push({category: spec.categories[i], value: v || 0, name: s.name}); });
     });
     return Plot.plot({
-      width: width, height: height, marginLeft: 48, marginBottom: 40, style: {fontSize: "13px"},
-      x: {type: "band", domain: spec.categories, label: spec.x, tickRotate: width < 500 ? -45 : 0},
+      width: width, height: height, marginLeft: 48, marginBottom: width < 500 ? 64 : 40, style: {fontSize: "13px"},
+      x: {type: "band", domain: spec.categories, label: spec.x, tickRotate: width < 500 ? -45 : 0,
+          ticks: thin(spec.categories, width - 60), labelOffset: width < 500 ? 58 : 34},
       y: {label: spec.y, domain: [0, 100], grid: true},
       color: {legend: true, domain: spec.series.map(function (s) { return s.name; }),
               range: spec.series.map(function (s) { return s.colour; })},
