@@ -301,13 +301,17 @@ class Snapshot:
         """A measure's benchmark rows (one period end, or all), ordered by period end and LA."""
         if self.bench is not None:
             return self.bench.for_measure(measure_id, period_end)
+        if self._has_benchmarks():                   # the build's table (no figures: no rows)
+            cond, params = ("AND period_end = ?", [measure_id, period_end]) if period_end else ("", [measure_id])
+            return self.store.rows(f"SELECT {', '.join(BENCHMARK_COLUMNS)} FROM benchmark WHERE measure_id = ? {cond}"
+                                   " ORDER BY period_end, la", params)
         return benchmark_rows(self.store, measure_id, period_end)
 
     def bench_columns(self, measure_id: str, names: Sequence[str]) -> dict[str, list[Any]]:
         """Some benchmark columns of a measure's rows (every period, ordered by period end and LA)."""
         if self.bench is not None:
             return self.bench.columns(measure_id, names)
-        rows = benchmark_rows(self.store, measure_id)
+        rows = self.bench_for_measure(measure_id)
         return {n: [r[n] for r in rows] for n in names}
 
     def peer_values(self, peers: Sequence[str], measure_ids: Sequence[str]) -> dict[tuple[str, date], dict[str, float]]:
