@@ -278,8 +278,9 @@ def main() -> None:
             # 1. warm
             mix = [(f"/la/{{code}} ({args.las} LAs)", f"/la/{code}") for code in current[: args.las]]
             mix += [("/api/la/{code}", f"/api/la/{code}") for code in current[: args.las]]
-            for _, path in mix:
-                httpx.get(base + path, timeout=120).raise_for_status()
+            for _ in range(2 * args.workers):          # every worker process caches its own answers
+                for _, path in mix:
+                    httpx.get(base + path, timeout=120).raise_for_status()
             baseline = asyncio.run(run_phase(base, [("/healthz (baseline)", "/healthz")], args.clients, args.duration))
             print_table("Phase 1a: baseline (uncached JSON, tiny)", baseline)
             labelled: dict[str, list[str]] = {}
