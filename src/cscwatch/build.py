@@ -24,6 +24,7 @@ from typing import Any
 
 from cscwatch import identity, manifest
 from cscwatch.errors import BuildFailed, CscwatchError
+from cscwatch.warehouse import geo
 from cscwatch.store import Store
 from cscwatch.warehouse.load import DATA_DIR, LoadSummary, fingerprint as warehouse_fingerprint, is_current, \
     load_warehouse
@@ -179,6 +180,7 @@ def build_all(store: Store, reports: Iterable[str | Path] | None = None, progres
     say("identity: local authorities, names, codes and reorganisations")
     summary.identity_written = identity.load_identity(store, folder, force=force)
     _load_register(store, folder, say, summary, force)
+    geo.load_geo(store, folder, say, force=force)
     if paths:
         _ingest(store, paths, say, summary)
     summary.warehouse = load_warehouse(store, statistics_folder(store, folder), progress=say, force=force)
@@ -203,6 +205,8 @@ def up_to_date(store: Store, reports: Iterable[str | Path] | None = None, *, dat
             return False
         stats = statistics_folder(store, folder)
         if not _register_current(store, folder) or not is_current(store, warehouse_fingerprint(stats)):
+            return False
+        if not geo.is_current(store, folder):
             return False
     except (OSError, CscwatchError):
         return False                     # let the real build say what is wrong

@@ -1,6 +1,7 @@
 """``cscwatch serve``: the dashboard on loopback, or one in-process request with ``--get`` (like datasette)."""
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -16,14 +17,21 @@ def serve(
     db: DbOption = None,
     get: Annotated[str | None, typer.Option("--get", help="Request this path in-process, print the response "
                                                           "body and exit (non-zero unless 200).")] = None,
+    risk: Annotated[bool, typer.Option("--risk/--no-risk", help="Fit the early-warning model in the background "
+                                                                "for the LA pages' risk panel.")] = True,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=16,
+                                         help="Server processes (each loads the store; 2 uses both cores of a "
+                                              "2-core machine).")] = 1,
 ) -> None:
-    """Serve the dashboard and its JSON API over the store (opened read-only)."""
+    """Serve the dashboard and its JSON API over the store (opened read-only; rebuilt stores are
+    picked up as soon as `cscwatch build` or `reports ingest` swaps them in)."""
+    from cscwatch.cli.common import db_path
     from cscwatch.web.app import create_app, warm
 
-    with friendly_errors():
-        store = open_db(db, read_only=True)
-    app = create_app(store)
     if get is not None:
+        with friendly_errors():
+            store = open_db(db, read_only=True)
+        app = create_app(store, risk=risk)
         import warnings
 
         with warnings.catch_warnings():  # starlette nags about httpx vs httpx2; irrelevant in-process
@@ -43,11 +51,29 @@ def serve(
 
     import uvicorn
 
+    with friendly_errors():
+        path = db_path(db).resolve()
+        if workers > 1:                                   # each worker process builds its own app
+            from cscwatch.store import Store
+
+            Store(path, read_only=True).close()           # fail here, once, if there is no store
+            os.environ["CSCWATCH_SERVE_DB"] = str(path)
+            os.environ["CSCWATCH_SERVE_RISK"] = "1" if risk else "0"
+            err_console.print(f"cscwatch dashboard: http://{host}:{port}/  (store {path}, {workers} workers, "
+                              "Ctrl+C to stop)", highlight=False, soft_wrap=True)
+            uvicorn.run("cscwatch.web.app:serve_from_environment", factory=True, host=host, port=port,
+                        workers=workers, log_level="warning", access_log=False)
+            return
+        app = create_app(path, risk=risk)
     # Fill the page-data caches in the background: pages work at once and are fast once warm.
     threading.Thread(target=warm, args=(app,), name="cscwatch-warm", daemon=True).start()
-    err_console.print(f"cscwatch dashboard: http://{host}:{port}/  (store {store.path}, Ctrl+C to stop)",
+    app.state.generations.start()
+    err_console.print(f"cscwatch dashboard: http://{host}:{port}/  (store {path}, Ctrl+C to stop)",
                       highlight=False, soft_wrap=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        app.state.generations.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -33,9 +33,9 @@ class Comparator:
         """The comparator LAs for ``la_code`` (itself left out of a peer group)."""
         if self.peers:
             return [p for p in self.peers if p != la_code]
-        return [r["neighbour"] for r in store.rows(
-            "SELECT neighbour FROM stat_neighbour WHERE model = ? AND la_code_old = ? ORDER BY rank",
-            [self.neighbours, la_code])]
+        from cscwatch.contexts.snapshot import snapshot
+
+        return snapshot(store).neighbours(self.neighbours, la_code)
 
     def as_dict(self) -> dict[str, Any]:
         return {"neighbours": self.neighbours, "average": self.average, "peers": list(self.peers),

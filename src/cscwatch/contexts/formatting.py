@@ -7,22 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-#: unit (lower case) -> (decimals, prefix, suffix)
-UNIT_STYLES: dict[str, tuple[int, str, str]] = {
-    "%": (1, "", "%"),
-    "rate per 10,000": (1, "", ""),
-    "count": (0, "", ""),
-    "gbp": (0, "£", ""),
-    "gbp per child": (0, "£", ""),
-    "fte": (1, "", ""),
-    "cases": (1, "", ""),
-    "working days": (1, "", ""),
-    "score": (2, "", ""),
-    "proportion": (3, "", ""),
-    "proportion of children": (3, "", ""),
-    "rank": (0, "", ""),
-    "class 1-6": (0, "", ""),
-}
+from cscwatch.tables import UNIT_STYLES, unit_style  # noqa: F401  (re-exported)
 
 #: Statuses in words (DOMAIN.md §3.3)
 STATUS_TEXT: dict[str, str] = {
@@ -36,16 +21,8 @@ CATEGORICAL_UNITS = {"class 1-6"}
 
 
 def style(measure: dict[str, Any]) -> tuple[int, str, str]:
-    unit = (measure.get("unit") or "").strip().lower()
-    if unit in UNIT_STYLES:
-        return UNIT_STYLES[unit]
-    if unit.startswith("%") or unit.startswith("percent"):
-        return UNIT_STYLES["%"]
-    if "rate" in unit:
-        return UNIT_STYLES["rate per 10,000"]
-    if "number" in unit or "count" in unit:
-        return UNIT_STYLES["count"]
-    return (1, "", "")
+    """(decimals, prefix, suffix) of a measure, from its unit (:func:`cscwatch.tables.unit_style`)."""
+    return unit_style(measure.get("unit"))
 
 
 def decimals(measure: dict[str, Any]) -> int:

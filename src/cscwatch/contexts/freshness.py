@@ -125,17 +125,37 @@ def register_freshness(store: Store, today: date) -> dict[str, Any] | None:
 
 def freshness(store: Store, today: date | None = None) -> dict[str, Any]:
     """How current the store is: the register, every release, and the warnings to show."""
+    from cscwatch.contexts.snapshot import snapshot
+
     today = today or date.today()
+    return snapshot(store).memo(("freshness", today), lambda: _freshness(store, today))
+
+
+def _freshness(store: Store, today: date) -> dict[str, Any]:
     register = register_freshness(store, today)
     stats = statistics_freshness(store, today)
     warnings = [w for w in [register["warning"] if register else None, *(s["warning"] for s in stats)] if w]
     built = store.scalar("SELECT max(loaded_at) FROM source_file") if store.has_table("source_file") else None
-    return {"as_of": today, "built": built, "register": register, "statistics": stats, "warnings": warnings}
+    lines = [register["text"]] if register else []
+    lines += [s["text"] for s in stats]
+    return {"as_of": today, "built": built, "register": register, "statistics": stats, "warnings": warnings,
+            "summary": "; ".join(lines), "overdue": bool(warnings)}
 
 
 def release_for_measure(store: Store, measure_id: str, period: str) -> dict[str, Any] | None:
     """Which release a figure came from and when it was public: ``{source_id, published, rule}``."""
-    rows = store.rows("SELECT r.source_id, r.published, r.rule FROM release r JOIN (SELECT DISTINCT source_id FROM"
-                      " observation WHERE measure_id = ? AND period = ?) o USING (source_id) WHERE r.period = ?"
-                      " ORDER BY r.published LIMIT 1", [measure_id, period, period])
-    return rows[0] if rows else None
+    from cscwatch.contexts.snapshot import snapshot
+
+    every = snapshot(store).memo("releases", lambda: _releases(store))
+    return every.get((measure_id, period))
+
+
+def _releases(store: Store) -> dict[tuple[str, str], dict[str, Any]]:
+    if not store.has_table("release"):
+        return {}
+    rows = store.rows("SELECT o.measure_id, o.period, arg_min(r.source_id, r.published) AS source_id,"
+                      " min(r.published) AS published, arg_min(r.rule, r.published) AS rule"
+                      " FROM (SELECT DISTINCT measure_id, period, source_id FROM observation) o"
+                      " JOIN release r ON r.source_id = o.source_id AND r.period = o.period GROUP BY ALL")
+    return {(r["measure_id"], r["period"]): {"source_id": r["source_id"], "published": r["published"],
+                                             "rule": r["rule"]} for r in rows}

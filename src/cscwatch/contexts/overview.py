@@ -6,13 +6,14 @@ from typing import Any
 
 from cscwatch.contexts.freshness import freshness
 from cscwatch.contexts.la import la_info
+from cscwatch.contexts.snapshot import snapshot
 from cscwatch.grades import GRADES
 from cscwatch.identity import directory
 from cscwatch.register.national import national_stats
-from cscwatch.register.query import inspection_history
 from cscwatch.store import Store
 
 GRADE_KEYS = tuple(g.value for g in GRADES)
+GRADE_LABELS = {g.value: g.label for g in GRADES}
 
 
 def grade_shares(store: Store, until: date) -> list[dict[str, Any]]:
@@ -36,13 +37,18 @@ def grade_shares(store: Store, until: date) -> list[dict[str, Any]]:
 def overview_context(store: Store, *, today: date | None = None) -> dict[str, Any]:
     """The national overview, as at the newest inspection the register holds (never later: the page
     must not claim a position the register cannot know)."""
+    today = today or date.today()
+    return snapshot(store).memo(("overview", today), lambda: _overview(store, today))
+
+
+def _overview(store: Store, today: date) -> dict[str, Any]:
     fresh = freshness(store, today)
     newest = fresh["register"]["newest"] if fresh["register"] else (today or date.today())
     as_at = min(today or date.today(), newest)
     stats = national_stats(store, as_at=as_at)
     a = stats["as_at"]
     d = directory(store)
-    history = {i["inspection_id"]: i for i in inspection_history(store, list(a["las"]))} if a["las"] else {}
+    history = {i["inspection_id"]: i for i in snapshot(store).inspections()}
     las = []
     for code, row in sorted(d.las.items(), key=lambda kv: kv[1]["la_name"]):
         if row["valid_to"] is not None or row["la_type"] == "shared_service" or not d.exists(code, as_at):
@@ -53,12 +59,14 @@ def overview_context(store: Store, *, today: date | None = None) -> dict[str, An
                     "inspection_title": latest["title"] if latest else None,
                     "inspection_date": (latest["start_date"] or latest["publication_date"]) if latest else None,
                     "sources_text": latest["sources_text"] if latest else None})
-    recent = inspection_history(store)[:12]
+    recent = snapshot(store).inspections()[:12]
     return {
         "as_at": as_at,
         "freshness": fresh,
         "n_las": len(las),
         "counts": a["counts"], "shares": a["shares"], "not_yet_graded": a["not_yet_graded"],
+        "grades": [{"grade": g, "label": lbl, "n": a["counts"][g]} for g, lbl in GRADE_LABELS.items()],
+        "not_graded": sum(1 for r in las if not r["grade"]),
         "sub_judgements": a["sub_judgements"],
         "las": las,
         "grade_shares": grade_shares(store, as_at),

@@ -127,4 +127,13 @@ MIGRATIONS: list[str] = [
         flag_2025     BOOLEAN
     );
     """,
+    # 3: upper-tier LA boundaries for the maps, dissolved at build time (cscwatch.warehouse.geo)
+    """
+    CREATE TABLE la_boundary (
+        area_code   TEXT PRIMARY KEY,    -- ONS upper-tier code (UTLA 2023), the map feature id
+        area_name   TEXT NOT NULL,
+        la_code_old TEXT,                -- the children's services authority it draws (NULL if none)
+        geometry    TEXT NOT NULL        -- GeoJSON MultiPolygon, outer rings clockwise, 4 decimal places
+    );
+    """,
 ]

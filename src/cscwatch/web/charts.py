@@ -1,149 +1,133 @@
-"""Plotly figure specs (plain dicts) for the pages. Drawn in the browser by the bundled plotly.min.js.
-
-Specs are built here, not in templates, so they are testable and identical across pages. Every chart
-the templates draw also has a table with the same numbers and a one-sentence text alternative.
+"""Chart data for the pages: small JSON specs cut from a context, drawn in the browser by
+Observable Plot (``static/cscwatch.js``). Specs carry only what the chart shows: series with
+gaps as nulls, the axis label with its unit, the measure's decimals. Every chart also has a table
+with the same numbers and a one-sentence text alternative (see the templates).
 """
 from __future__ import annotations
 
 from typing import Any
 
-#: GOV.UK Design System colours; grades always also carry their text label (colour is never the only signal).
 GRADE_COLOURS = {"outstanding": "#00703c", "good": "#85994b", "requires_improvement": "#f47738",
                  "inadequate": "#d4351c"}
-GRADE_ORDER = ("outstanding", "good", "requires_improvement", "inadequate")
-GRADE_NAMES = {"outstanding": "Outstanding", "good": "Good", "requires_improvement": "Requires improvement",
-               "inadequate": "Inadequate"}
 BAND_COLOURS = {"A": "#00703c", "B": "#85994b", "C": "#f47738", "D": "#d4351c"}
-BLUE, GREY, BLACK = "#1d70b8", "#b1b4b6", "#0b0c0c"
-FONT = {"family": "arial, sans-serif", "size": 14, "color": BLACK}
+#: Sequential blues for context measures' quantile classes (light = low), GOV.UK-adjacent.
+CLASS_COLOURS = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+SERIES_COLOURS = {"la": "#1d70b8", "comparator": "#f47738", "region": "#4c2c92", "england": "#0b0c0c"}
+#: Colours for up to 20 LAs on the compare chart (Tableau-like, distinct on white).
+MANY = ("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#912b88", "#28a197", "#b58840", "#5694ca",
+        "#85994b", "#6f72af", "#f499be", "#505a5f", "#003078", "#ffdd00", "#942514", "#005a30", "#6e3619",
+        "#2b8cc4", "#b10e1e")
 
 
-def _layout(**extra: Any) -> dict[str, Any]:
-    base = {"font": FONT, "margin": {"l": 50, "r": 10, "t": 60, "b": 40}, "paper_bgcolor": "#ffffff",
-            "plot_bgcolor": "#ffffff",
-            "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}}
-    base.update(extra)
-    return base
+def axis_label(m: dict[str, Any]) -> str:
+    unit = (m.get("unit") or "").strip()
+    return unit if unit else "value"
 
 
-def grade_map(rows: list[dict[str, Any]], feature_ids: dict[str, str]) -> dict[str, Any]:
-    """Choropleth of LAs by latest overall grade: one trace per grade so the legend names the grades."""
-    traces = []
-    for grade in (*GRADE_ORDER, None):
-        sel = [r for r in rows if r["grade"] == grade and r["la_code_old"] in feature_ids]
-        if not sel:
-            continue
-        colour = GRADE_COLOURS.get(grade, "#f3f2f1")
-        traces.append({
-            "type": "choropleth", "name": GRADE_NAMES.get(grade, "No overall grade"),
-            "locations": [feature_ids[r["la_code_old"]] for r in sel], "z": [1] * len(sel),
-            "featureidkey": "id", "showscale": False, "showlegend": True,
-            "colorscale": [[0, colour], [1, colour]],
-            "text": [f"{r['la_name']}: {GRADE_NAMES.get(grade, 'no overall grade')}" for r in sel],
-            "customdata": [r["la_code_old"] for r in sel],
-            "hovertemplate": "%{text}<extra></extra>", "marker": {"line": {"color": "#ffffff", "width": 0.4}},
-        })
-    return {"data": traces, "layout": _layout(geo=_geo(), margin={"l": 0, "r": 0, "t": 0, "b": 0},
-                                              legend={"orientation": "v", "x": 0, "y": 0.98}),
-            "geojson": True, "link": "/la/"}
+def trend(line: dict[str, Any], la_name: str, comparator_label: str) -> dict[str, Any]:
+    """An LA's series for one measure against its comparator, region and England (gaps as nulls)."""
+    periods = [s["period"] for s in line["series"]]
+    series = [{"name": la_name, "role": "la", "values": [s["value"] for s in line["series"]]}]
+    if not line.get("categorical"):
+        series.append({"name": comparator_label, "role": "comparator",
+                       "values": [s["comparator"] for s in line["series"]]})
+    series += [{"name": "Region", "role": "region", "values": [s["region"] for s in line["series"]]},
+               {"name": "England", "role": "england", "values": [s["england"] for s in line["series"]]}]
+    series = [s for s in series if any(v is not None for v in s["values"])]
+    for s in series:
+        s["colour"] = SERIES_COLOURS[s["role"]]
+    return {"kind": "lines", "periods": periods, "series": series, "y": axis_label(line),
+            "decimals": line.get("decimals", 1), "x": "Period"}
 
 
-def value_map(rows: list[dict[str, Any]], feature_ids: dict[str, str], title: str,
-              highlight: str | None = None) -> dict[str, Any]:
-    """Choropleth of one measure's values (continuous scale; suppressed values left blank)."""
-    sel = [r for r in rows if r["value"] is not None and r["la_code_old"] in feature_ids]
-    data = [{
-        "type": "choropleth", "locations": [feature_ids[r["la_code_old"]] for r in sel],
-        "z": [r["value"] for r in sel], "featureidkey": "id",
-        "colorscale": "Viridis", "reversescale": True,
-        "colorbar": {"title": {"text": title[:30]}, "thickness": 12},
-        "text": [r["la_name"] for r in sel], "customdata": [r["la_code_old"] for r in sel],
-        "hovertemplate": "%{text}: %{z}<extra></extra>", "marker": {"line": {"color": "#ffffff", "width": 0.4}},
-    }]
-    if highlight and highlight in feature_ids:
-        data.append({"type": "choropleth", "locations": [feature_ids[highlight]], "z": [0], "featureidkey": "id",
-                     "showscale": False, "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-                     "marker": {"line": {"color": BLACK, "width": 3}}, "hoverinfo": "skip"})
-    return {"data": data, "layout": _layout(geo=_geo(), margin={"l": 0, "r": 0, "t": 0, "b": 0}),
-            "geojson": True, "link": "/la/"}
-
-
-def _geo() -> dict[str, Any]:
-    return {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"}}
-
-
-def grade_shares(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    years = [r.get("label", str(r["year"])) for r in rows]
-    data = [{"type": "bar", "name": GRADE_NAMES[g], "x": years, "y": [r[f"pct_{g}"] for r in rows],
-             "marker": {"color": GRADE_COLOURS[g]}, "hovertemplate": f"{GRADE_NAMES[g]}: %{{y}}%<extra>%{{x}}</extra>"}
-            for g in GRADE_ORDER]
-    return {"data": data, "layout": _layout(barmode="stack", legend={"orientation": "h", "x": 0, "y": 1.02,
-                                                                     "yanchor": "bottom", "traceorder": "normal"},
-                                            yaxis={"title": {"text": "% of LAs"}, "range": [0, 100]},
-                                            xaxis={"type": "category", "tickangle": 0,
-                                                   "title": {"text": "As at 31 March"}})}
-
-
-def distribution(rows: list[dict[str, Any]], la_name: str | None, unit: str | None, zero: bool) -> dict[str, Any]:
-    """Spread of all LAs' values per period (min, quartiles, max), England and the chosen LA."""
-    periods = [r["period"] for r in rows]
-    data = [
-        {"type": "scatter", "x": periods, "y": [r["max"] for r in rows], "mode": "lines", "line": {"width": 0},
-         "name": "Highest", "showlegend": False, "hoverinfo": "skip"},
-        {"type": "scatter", "x": periods, "y": [r["min"] for r in rows], "mode": "lines", "line": {"width": 0},
-         "fill": "tonexty", "fillcolor": "rgba(177,180,182,0.35)", "name": "Range of all LAs"},
-        {"type": "scatter", "x": periods, "y": [r["q3"] for r in rows], "mode": "lines", "line": {"width": 0},
-         "showlegend": False, "hoverinfo": "skip"},
-        {"type": "scatter", "x": periods, "y": [r["q1"] for r in rows], "mode": "lines", "line": {"width": 0},
-         "fill": "tonexty", "fillcolor": "rgba(29,112,184,0.25)", "name": "Middle half of LAs"},
-        {"type": "scatter", "x": periods, "y": [r["median"] for r in rows], "mode": "lines",
-         "line": {"color": BLUE, "dash": "dot"}, "name": "Median LA"},
-        {"type": "scatter", "x": periods, "y": [r["england"] for r in rows], "mode": "lines+markers",
-         "line": {"color": BLACK}, "name": "England"},
-    ]
-    if la_name:
-        data.append({"type": "scatter", "x": periods, "y": [r["la"] for r in rows], "mode": "lines+markers",
-                     "line": {"color": "#d53880", "width": 3}, "marker": {"symbol": "diamond", "size": 9},
-                     "name": la_name})
-    return {"data": data, "layout": _layout(yaxis=_yaxis(unit, zero),
-                                            xaxis={"type": "category", "automargin": True, "tickangle": -45})}
-
-
-def placement(table: list[dict[str, Any]], highlight: str | None, unit: str | None, zero: bool) -> dict[str, Any]:
-    """Every LA's value as a sorted bar, coloured by quartile band, the chosen LA outlined in black."""
-    rows = [r for r in table if r["value"] is not None]
-    rows.sort(key=lambda r: r["value"])
-    colours = [BAND_COLOURS.get(r["band"] or "", GREY) for r in rows]
-    lines = [3 if r["la_code_old"] == highlight else 0 for r in rows]
-    data = [{"type": "bar", "x": [r["la_name"] for r in rows], "y": [r["value"] for r in rows],
-             "customdata": [r["la_code_old"] for r in rows],
-             "marker": {"color": colours, "line": {"color": BLACK, "width": lines}},
-             "hovertemplate": "%{x}: %{y}<extra></extra>", "name": "LAs"}]
-    layout = _layout(yaxis=_yaxis(unit, zero), xaxis={"showticklabels": False, "title": {"text": "Local authorities, lowest to highest"}},
-                     bargap=0.05, showlegend=False)
-    if highlight:
-        hit = next((r for r in rows if r["la_code_old"] == highlight), None)
-        if hit:
-            layout["annotations"] = [{"x": hit["la_name"], "y": hit["value"], "text": hit["la_name"],
-                                      "showarrow": True, "arrowhead": 2, "ay": -40,
-                                      "bgcolor": "#ffffff", "bordercolor": BLACK}]
-    return {"data": data, "layout": layout, "link": "/la/"}
-
-
-def _yaxis(unit: str | None, zero: bool) -> dict[str, Any]:
-    axis: dict[str, Any] = {"title": {"text": (unit or "")[:40]}, "zeroline": True, "automargin": True}
-    if zero:
-        axis["rangemode"] = "tozero"
-    return axis
-
-
-def sparkline(values: list[float | None], width: int = 120, height: int = 28) -> str | None:
-    """SVG path data for an inline sparkline (drawn server-side: no script, one line per LA row)."""
-    pts = [(i, v) for i, v in enumerate(values) if v is not None]
-    if len(pts) < 2:
+def compare_trend(t: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Every compared LA's series for one measure, with England."""
+    if not t:
         return None
-    lo, hi = min(v for _, v in pts), max(v for _, v in pts)
-    span = (hi - lo) or 1.0
-    n = max(len(values) - 1, 1)
-    coords = [(2 + (width - 4) * i / n, 2 + (height - 4) * (1 - (v - lo) / span)) for i, v in pts]
-    return "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    periods = sorted({s["period"] for la in t["las"] for s in la["series"]} | {e["period"] for e in t["england"]})
+    series = []
+    for i, la in enumerate(t["las"]):
+        by = {s["period"]: s["value"] for s in la["series"]}
+        series.append({"name": la["la_name"], "role": "la", "colour": MANY[i % len(MANY)],
+                       "values": [by.get(p) for p in periods]})
+    eng = {e["period"]: e["value"] for e in t["england"]}
+    series.append({"name": "England", "role": "england", "colour": SERIES_COLOURS["england"],
+                   "values": [eng.get(p) for p in periods]})
+    return {"kind": "lines", "periods": periods, "series": series, "y": axis_label(t),
+            "decimals": t.get("decimals", 1), "x": "Period"}
+
+
+def grade_map(las: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"kind": "map", "legend": [{"key": g, "label": g.replace("_", " ").capitalize(), "colour": c}
+                                      for g, c in GRADE_COLOURS.items()] +
+            [{"key": "none", "label": "No overall grade", "colour": "#f3f2f1"}],
+            "areas": {r["la_code_old"]: {"name": r["la_name"], "key": r["grade"] or "none",
+                                         "text": r["grade_label"] or "no overall grade"} for r in las}}
+
+
+def value_map(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A measure's map: quartile bands for ranked measures, quantile classes otherwise; tiny
+    authorities are hatched and kept out of the scale."""
+    scale = ctx["map"]
+    rows = ctx["rows"]
+    legend: list[dict[str, Any]] = []
+    areas: dict[str, dict[str, Any]] = {}
+    if scale["kind"] == "band":
+        legend = [{"key": b, "label": f"Band {b}" + (" (best quarter)" if b == "A" else " (worst quarter)"
+                                                     if b == "D" else ""), "colour": c}
+                  for b, c in BAND_COLOURS.items()]
+        key = lambda r: r["band"]  # noqa: E731
+    elif scale["kind"] == "quantile":
+        cuts = scale["breaks"]
+        m = ctx["measure"]
+        bounds = [scale["min"], *cuts, scale["max"]]
+        from cscwatch.web.render import fmt_plain
+
+        legend = [{"key": f"q{i}", "label": f"{fmt_plain(bounds[i], m)} to {fmt_plain(bounds[i + 1], m)}"
+                   + (" or less" if i == 0 else " or more" if i == len(cuts) else ""), "colour": CLASS_COLOURS[i]}
+                  for i in range(len(cuts) + 1)]
+
+        def key(r: dict[str, Any]) -> str | None:
+            return f"q{sum(1 for c in cuts if r['value'] > c)}"
+    elif scale["kind"] == "category":
+        legend = [{"key": f"c{v:g}", "label": f"{v:g}", "colour": CLASS_COLOURS[min(i, 4)]}
+                  for i, v in enumerate(scale["classes"])]
+        key = lambda r: f"c{r['value']:g}"  # noqa: E731
+    else:
+        key = lambda r: None  # noqa: E731
+    legend.append({"key": "small", "label": "Small authority (not ranked or scaled)", "colour": "url(#hatch)"})
+    legend.append({"key": "none", "label": "No figure", "colour": "#f3f2f1"})
+    for r in rows:
+        k = "none" if r["value"] is None else "small" if r["small"] else (key(r) or "none")
+        areas[r["la_code_old"]] = {"name": r["la_name"], "key": k, "text": r["value_text"]}
+    return {"kind": "map", "legend": legend, "areas": areas,
+            "highlight": (ctx.get("highlight") or {}).get("la_code_old")}
+
+
+def grade_shares(shares: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"kind": "stack", "x": "As at 31 March", "y": "% of local authorities",
+            "categories": [s["label"] for s in shares],
+            "series": [{"name": g.replace("_", " ").capitalize(), "colour": c,
+                        "values": [s[f"pct_{g}"] for s in shares]} for g, c in GRADE_COLOURS.items()]}
+
+
+def placement(ctx: dict[str, Any]) -> dict[str, Any]:
+    rows = sorted((r for r in ctx["rows"] if r["value"] is not None and not r["small"]), key=lambda r: r["value"])
+    hl = (ctx.get("highlight") or {}).get("la_code_old")
+    return {"kind": "bars", "y": axis_label(ctx["measure"]), "decimals": ctx["measure"]["decimals"],
+            "x": "Local authorities, lowest to highest",
+            "bars": [{"code": r["la_code_old"], "name": r["la_name"], "value": r["value"],
+                      "colour": BAND_COLOURS.get(r["band"] or "", "#5694ca"), "highlight": r["la_code_old"] == hl}
+                     for r in rows]}
+
+
+def distribution(ctx: dict[str, Any]) -> dict[str, Any]:
+    d = ctx["distribution"]
+    hl = ctx.get("highlight")
+    out = {"kind": "spread", "periods": [r["period"] for r in d], "y": axis_label(ctx["measure"]),
+           "decimals": ctx["measure"]["decimals"], "x": "Period",
+           "min": [r["min"] for r in d], "q1": [r["q1"] for r in d], "median": [r["median"] for r in d],
+           "q3": [r["q3"] for r in d], "max": [r["max"] for r in d], "england": [r["england"] for r in d]}
+    if hl:
+        out["la"] = {"name": hl["la_name"], "values": [r["la"] for r in d]}
+    return out

@@ -1,51 +1,38 @@
-"""Upper-tier LA boundaries for the choropleth maps, dissolved from district boundaries.
+"""Upper-tier LA boundaries for the maps, dissolved from district boundaries once, at build time.
 
 Children's services are run by upper-tier authorities (counties, unitaries, metropolitan and London
 boroughs) but ONS publishes generalised boundaries for districts. ``dissolve`` merges each county's
 districts by cancelling the edges they share (ONS generalised boundaries are topologically
 consistent, so a shared edge appears once in each direction) and stitching what is left into rings.
-Pure Python: no GEOS needed for a 300-polygon map.
+Pure Python: no GEOS needed for a 300-polygon map. :func:`load_geo` writes the result to the
+``la_boundary`` table (one row per upper-tier area, matched to its ``la_code_old``), so the views
+never open a source file: they read the table.
 """
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import json
-import os
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from cscwatch.store import Store
 
 Point = tuple[float, float]
 Ring = list[Point]
 
-#: Districts GeoJSON (LAD May 2023) and the LTLA→UTLA 2023 lookup: the copies bundled in
-#: ``cscwatch/data/geo`` first, then ``../shared/data`` (a source checkout next to the data).
-BOUNDARIES_NAMES = ("local_authority_districts_boundaries.json.gz", "local_authority_districts_boundaries.json")
-LOOKUP_NAMES = ("ltla23_utla23_lookup.csv", "ons_ltla23_utla23_lookup_england_wales.csv")
+#: The bundled district boundaries (LAD May 2023) and LTLA→UTLA 2023 lookup, under the data folder.
+BOUNDARIES = "geo/local_authority_districts_boundaries.json.gz"
+LOOKUP = "geo/ltla23_utla23_lookup.csv"
+FINGERPRINT_KEY = "build:geo"
 
 #: Decimal places kept in the served GeoJSON: 4 dp is about 10 m, far below a screen pixel.
 PRECISION = 4
-
-
-def _candidate_dirs() -> list[Path]:
-    here = Path(__file__).resolve()
-    repo = here.parents[3]
-    shared = Path(os.environ.get("CSCWATCH_SHARED", repo.parent / "shared"))
-    return [here.parents[1] / "data" / "geo", here.parents[1] / "data" / "lookups",
-            shared / "data" / "geo", shared / "data" / "lookups"]
-
-
-def find_source(names: Iterable[str]) -> Path | None:
-    """The first copy of a geo source file: the package's ``data/`` first, then ``../shared/data``."""
-    for d in _candidate_dirs():
-        for name in names:
-            if (d / name).is_file():
-                return d / name
-    return None
 
 
 def _read_text(path: Path) -> str:
@@ -162,35 +149,52 @@ def dissolve(districts: Mapping[str, Any], lookup: Mapping[str, tuple[str, str]]
     return {"type": "FeatureCollection", "features": features}
 
 
-_lock = threading.Lock()
-_cache: dict[str, Any] = {}
+def boundary_rows(data_dir: Path, store: Store) -> list[dict[str, Any]]:
+    """One row per upper-tier area: its ONS code and name, the ``la_code_old`` it maps to (by ONS
+    code, a code alias such as Barnsley's and Sheffield's 2025 recoding, then name) and its geometry."""
+    from cscwatch.identity import directory, normalise_name
+
+    collection = dissolve(json.loads(_read_text(data_dir / BOUNDARIES)), read_lookup(data_dir / LOOKUP))
+    d = directory(store)
+    current = {normalise_name(r["la_name"]): c for c, r in d.las.items() if r["valid_to"] is None}
+    rows = []
+    for f in collection["features"]:
+        code = f["id"]
+        hits = [c for c in d.aliases.get(code, []) if d.las.get(c, {}).get("valid_to") is None]
+        la = hits[0] if hits else current.get(normalise_name(f["properties"]["name"]))
+        rows.append({"area_code": code, "area_name": f["properties"]["name"], "la_code_old": la,
+                     "geometry": json.dumps(f["geometry"], separators=(",", ":"))})
+    return rows
 
 
-def upper_tier_geojson(cache_dir: Path | None = None) -> dict[str, Any] | None:
-    """The dissolved upper-tier GeoJSON, computed once per process and cached on disk when possible.
+def fingerprint(data_dir: Path) -> str:
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for name in (BOUNDARIES, LOOKUP):
+        h.update((data_dir / name).read_bytes())
+    return h.hexdigest()
 
-    ``None`` when the district boundaries are not available (the maps then fall back to tables).
-    """
-    with _lock:
-        if "utla" in _cache:
-            return _cache["utla"]
-        boundaries, lookup = find_source(BOUNDARIES_NAMES), find_source(LOOKUP_NAMES)
-        if boundaries is None or lookup is None:
-            _cache["utla"] = None
-            return None
-        cache_file = None
-        if cache_dir is not None:
-            stamp = f"{boundaries.stat().st_size}-{int(boundaries.stat().st_mtime)}"
-            cache_file = cache_dir / f"utla23-{stamp}.geojson"
-            if cache_file.is_file():
-                _cache["utla"] = json.loads(cache_file.read_text())
-                return _cache["utla"]
-        result = dissolve(json.loads(_read_text(boundaries)), read_lookup(lookup))
-        if cache_file is not None:
-            try:
-                cache_file.parent.mkdir(parents=True, exist_ok=True)
-                cache_file.write_text(json.dumps(result, separators=(",", ":")))
-            except OSError:
-                pass
-        _cache["utla"] = result
-        return result
+
+def is_current(store: Store, data_dir: Path) -> bool:
+    """Whether ``la_boundary`` already holds these boundaries (read-only check)."""
+    if not (data_dir / BOUNDARIES).is_file() or not store.has_table("la_boundary"):
+        return not (data_dir / BOUNDARIES).is_file()
+    recorded = store.scalar("SELECT sha256 FROM source_file WHERE source_id = ?", [FINGERPRINT_KEY])
+    return recorded == fingerprint(data_dir)
+
+
+def load_geo(store: Store, data_dir: Path, progress: Any = None, *, force: bool = False) -> int | None:
+    """Dissolve the bundled districts into upper-tier areas and write ``la_boundary`` (run by
+    ``cscwatch build`` after identity); None when unchanged or when no boundaries are bundled."""
+    if not (data_dir / BOUNDARIES).is_file() or (not force and is_current(store, data_dir)):
+        return None
+    if progress:
+        progress("geo: upper-tier boundaries dissolved from districts")
+    rows = boundary_rows(data_dir, store)
+    with store.transaction() as con:
+        con.execute("DELETE FROM la_boundary")
+        con.executemany("INSERT INTO la_boundary (area_code, area_name, la_code_old, geometry) VALUES (?, ?, ?, ?)",
+                        [[r["area_code"], r["area_name"], r["la_code_old"], r["geometry"]] for r in rows])
+        con.execute("DELETE FROM source_file WHERE source_id = ?", [FINGERPRINT_KEY])
+        con.execute("INSERT INTO source_file VALUES (?, ?, ?, ?, ?, 'loaded', NULL)",
+                    [FINGERPRINT_KEY, BOUNDARIES, fingerprint(data_dir), datetime.now(), len(rows)])
+    return len(rows)

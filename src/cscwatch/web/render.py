@@ -1,0 +1,174 @@
+"""Rendering a context: the Jinja2 environment (filters, links that keep the comparator) and JSON.
+
+Numbers are written by :mod:`cscwatch.contexts.formatting` (the measure's own decimals and unit),
+never by the templates. Every internal link goes through ``link()``, which carries the comparator
+state (neighbour model, mean or median, peer group) from page to page.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from markupsafe import Markup, escape
+
+from cscwatch import __version__
+from cscwatch.contexts.formatting import format_change, format_value, style
+
+HERE = Path(__file__).resolve().parent
+SERVICE_NAME = "cscwatch: children's social care in England"
+STATE_KEYS = ("neighbours", "average", "peers")
+STATE_DEFAULTS = {"neighbours": "2025", "average": "mean", "peers": ""}
+GRADE_NAMES = {"outstanding": "Outstanding", "good": "Good", "requires_improvement": "Requires improvement",
+               "inadequate": "Inadequate"}
+GRADE_ORDER = tuple(GRADE_NAMES)
+
+
+def comparator_state(comparator: dict[str, Any] | None) -> dict[str, str]:
+    """The URL parameters of a comparator (defaults left out, so plain links stay plain)."""
+    if not comparator:
+        return {}
+    state = {"neighbours": str(comparator.get("neighbours") or "2025"), "average": comparator.get("average") or "mean",
+             "peers": ",".join(comparator.get("peers") or [])}
+    return {k: v for k, v in state.items() if v and v != STATE_DEFAULTS[k]}
+
+
+def make_link(state: dict[str, str]):
+    def link(path: str, **params: Any) -> str:
+        """``path`` with the comparator state and ``params`` (None drops a key; lists repeat it)."""
+        query: list[tuple[str, str]] = []
+        merged: dict[str, Any] = {**state, **params}
+        for k, v in merged.items():
+            if v is None or v == "" or v is False:
+                continue
+            if isinstance(v, (list, tuple)):
+                query += [(k, str(x)) for x in v]
+            else:
+                query.append((k, str(v)))
+        fragment = ""
+        if "#" in path:
+            path, fragment = path.split("#", 1)
+            fragment = "#" + fragment
+        return path + ("?" + urlencode(query) if query else "") + fragment
+    return link
+
+
+def fmt_date(value: Any) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = value.date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def fmt_value(value: Any, measure: dict[str, Any] | None = None, status: str | None = None) -> str:
+    """A figure in its measure's style ('17.9%', '1,234', '£2,345'); a dash when there is none."""
+    if value is None and not status:
+        return "–"
+    return format_value(value, measure or {}, status)
+
+
+def fmt_plain(value: Any, measure: dict[str, Any] | None = None) -> str:
+    """A figure in its measure's precision without the unit (for table cells under a unit heading)."""
+    if value is None:
+        return "–"
+    dp = style(measure or {})[0]
+    return f"{'−' if value < 0 else ''}{abs(value):,.{dp}f}"
+
+
+def fmt_count(value: Any) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+TREND_WORDS = {"better": "better", "worse": "worse", "same": "no change", "up": "up", "down": "down"}
+
+
+def cell(v: Any, measure: dict[str, Any] | None = None, status: str | None = None) -> Markup:
+    """A figure for a table cell: the value in its measure's style, or the publisher's symbol with
+    its meaning (``<abbr>``) when there is none."""
+    if v is None and status:
+        return Markup(f'<abbr title="{escape(format_value(None, measure or {}, status))}">{escape(status)}</abbr>')
+    return Markup(escape(fmt_value(v, measure)))
+
+
+def band_tag(band: str | None) -> Markup:
+    if not band:
+        return Markup("")
+    b = escape(band)
+    return Markup(f'<strong class="govuk-tag app-band app-band--{b}"><span class="govuk-visually-hidden">Quartile band '
+                  f'</span>{b}</strong>')
+
+
+def grade_tag(grade: str | None, label: str | None = None) -> Markup:
+    if not grade:
+        return Markup('<span class="govuk-body-s app-muted">Not graded</span>')
+    return Markup(f'<strong class="govuk-tag app-grade app-grade--{escape(grade)}">'
+                  f'{escape(label or GRADE_NAMES.get(grade, grade))}</strong>')
+
+
+def trend_text(row: dict[str, Any]) -> Markup:
+    t = row.get("trend")
+    if not t:
+        return Markup("")
+    return Markup(f'<span class="app-trend app-trend--{escape(t)}">{escape(row.get("change_text") or "")}'
+                  f'<span class="govuk-visually-hidden"> on a year earlier,</span> {escape(TREND_WORDS.get(t, t))}</span>')
+
+
+_OPTIONS: dict[int, tuple[Any, str]] = {}
+
+
+def options(choices: list[dict[str, str]], selected: str | None = None) -> Markup:
+    """``<option>`` elements for an LA picker (built once per list of choices)."""
+    cached = _OPTIONS.get(id(choices))
+    if cached is None or cached[0] is not choices:
+        html = "".join(f'<option value="{escape(c["la_code_old"])}">{escape(c["la_name"])}</option>' for c in choices)
+        cached = _OPTIONS[id(choices)] = (choices, html)
+    html = cached[1]
+    if selected:
+        key = f'value="{escape(selected)}">'
+        html = html.replace(key, key[:-1] + " selected>", 1)
+    return Markup(html)
+
+
+def environment(assets: Any) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+                             autoescape=jinja2.select_autoescape(["html", "xml"]), trim_blocks=True,
+                             lstrip_blocks=True, auto_reload=False, cache_size=64)
+    env.filters.update(date=fmt_date, value=fmt_value, plain=fmt_plain, change=format_change, count=fmt_count,
+                       cell=cell, band=band_tag, grade=grade_tag, trend=trend_text, options=options,
+                       tojson_compact=tojson_compact)
+    env.globals.update(service_name=SERVICE_NAME, version=__version__, GRADE_NAMES=GRADE_NAMES,
+                       grade_order=GRADE_ORDER, asset=assets.url)
+    return env
+
+
+def _default(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def tojson_compact(data: Any) -> Markup:
+    """JSON for a ``<script type="application/json">`` block (``<``, ``>``, ``&`` and ``'`` escaped)."""
+    text = json_bytes(data).decode("utf-8")
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+                  .replace("'", "\\u0027"))
+
+
+def json_bytes(data: Any) -> bytes:
+    """JSON of a context (orjson: dates as ISO strings, NaN as null), as :func:`cscwatch.output.to_jsonable`
+    would write it, about ten times faster."""
+    import orjson
+
+    return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
