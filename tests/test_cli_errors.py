@@ -54,6 +54,16 @@ BAD_ARGUMENTS: dict[str, list[list[str]]] = {
              ["--start", "2025-04-01", "--capacity", "4,6", "--db", "{tmp}/missing.duckdb"]],
     "plan simulate": [["--start", "2030-01-01", "--db", "{db}"], ["--every", "0", "--db", "{db}"],
                       ["--db", "{tmp}/missing.duckdb"], ["--end", "2025-02-30", "--db", "{db}"]],
+    "returns validate": [[f"{{tmp}}/{QUOTED}"]],
+    "returns ingest": [[f"{{tmp}}/{QUOTED}", "--db", "{tmp}/r.duckdb"], ["{tmp}", "--la", "Atlantis", "--year", "2025",
+                                                                          "--db", "{tmp}/r2.duckdb"]],
+    "returns measures": [["--la", "Atlantis", "--db", "{db}"], ["--engine", "excel", "--db", "{db}"]],
+    "returns compare": [["Atlantis", "--db", "{db}"]],
+    "returns remove": [["--la", "Atlantis", "--db", "{db}"]],
+    "returns synth": [["--las", "0", "--years", "1", "--out", "{tmp}/s"], ["--las", "1", "--years", "1"]],
+    "returns users add": [["alice", "--la", "Atlantis", "--db", "{db}"]],
+    "returns users list": [["--db", "{tmp}/missing.duckdb"]],
+    "returns users remove": [["nobody-here", "--db", "{db}"]],
     "changes": [["--since", "2025-13-01", "--db", "{db}"], ["--la", "Atlantis", "--db", "{db}"]],
 }
 
