@@ -37,7 +37,7 @@ def test_build_while_serving_never_fails_a_request_and_the_new_build_is_served(s
     reports = tmp_path / "reports"
     reports.mkdir()
     make_report_pdf(reports / "norfolk-2025.pdf", layout="ilacs", la_name="Norfolk County Council",
-                    judgements=SAMPLE_GRADES, start=date(2025, 9, 8), end=date(2025, 9, 19))
+                    judgements=SAMPLE_GRADES, start=date(2026, 9, 7), end=date(2026, 9, 18))
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -96,7 +96,7 @@ def test_build_while_serving_never_fails_a_request_and_the_new_build_is_served(s
             server.kill()
     failures = [s for s in statuses if s[1] != 200]
     assert len(statuses) > 30 and failures == [], failures[:10]
-    assert after["inspection_id"] != before and after["start_date"] == "2025-09-08"
+    assert after["inspection_id"] != before and after["start_date"] == "2026-09-07"
     assert "report" in after["sources"]
     assert health["generation"]["swaps"] == 1
     leftovers = sorted(p.name for p in Path(tmp_path).glob(".live.duckdb.serving-*"))
