@@ -16,7 +16,8 @@ MANIFEST_NAME = "MANIFEST.csv"
 FIELDS = ("path", "source", "publication", "licence", "sha256", "transform")
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB chunks (the one hashing helper)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

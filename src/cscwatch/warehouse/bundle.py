@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
 import sys
 from pathlib import Path
 
+from cscwatch.manifest import file_sha256
 from cscwatch.warehouse.sources import LOOKUPS, SOURCES
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -50,12 +50,7 @@ OFSTED_NAME_FILES = (
 )
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+sha256 = file_sha256
 
 
 def _write(target: Path, data: bytes, compress: bool) -> None:
