@@ -51,7 +51,8 @@ BAD_ARGUMENTS: dict[str, list[list[str]]] = {
              ["--start", "2025-04-01", "--months", "0", "--capacity", "4,6", "--db", "{db}"],
              ["--capacity", "4,6", "--db", "{db}"],
              ["--start", "2025-04-01", "--capacity", f"{{tmp}}/{QUOTED}.csv", "--db", "{db}"],
-             ["--start", "2025-04-01", "--capacity", "4,6", "--db", "{tmp}/missing.duckdb"]],
+             ["--start", "2025-04-01", "--capacity", "4,6", "--db", "{tmp}/missing.duckdb"],
+             ["--start", "2012-01-01", "--capacity", "4,6", "--db", "{db}"]],        # before the risk model's data
     "plan simulate": [["--start", "2030-01-01", "--db", "{db}"], ["--every", "0", "--db", "{db}"],
                       ["--db", "{tmp}/missing.duckdb"], ["--end", "2025-02-30", "--db", "{db}"]],
     "returns validate": [[f"{{tmp}}/{QUOTED}"]],

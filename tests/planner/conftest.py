@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from cscwatch.grades import Grade
 from cscwatch.store import Store
 
 #: code -> (name, [(start, type, overall grade)], [(visit date, visit type)])
@@ -28,7 +29,8 @@ def make_register(path, history=HISTORY) -> Store:
             s.con.execute("INSERT INTO inspection (inspection_id, la_code_old, la_name, framework, inspection_type,"
                           " start_date, publication_date, sources) VALUES (?, ?, ?, 'ILACS-2023', ?, ?, ?, 'ofsted')",
                           [iid, code, name, kind, day, day.replace(day=28)])
-            s.con.execute("INSERT INTO judgement VALUES (?, 'overall', ?, 0, 'ofsted')", [iid, grade])
+            s.con.execute("INSERT INTO judgement VALUES (?, 'overall', ?, ?, 'ofsted')",
+                          [iid, grade, Grade(grade).rank])
         for day, kind in visits:
             s.con.execute("INSERT INTO visit (visit_id, la_code_old, visit_type, visit_date, source) VALUES (?, ?, ?, ?, "
                           "'ofsted')", [f"{code}:{kind}:{day}", code, kind, day])

@@ -47,6 +47,16 @@ def test_infeasible_plan_names_las_and_capacity(register):
     assert result.capacity_needed.text() == "standard=1"
 
 
+def test_a_plan_past_the_visit_record_says_so(tmp_path):
+    from tests.planner.conftest import make_register
+
+    s = make_register(tmp_path / "r.duckdb", {"901": ("Goodshire", [(date(2025, 6, 2), "short", "good")],
+                                                      [(date(2024, 10, 7), "focused")])})
+    result = plan(s, date(2025, 7, 1), 12, "4,6", policy="rule_based")
+    s.close()
+    assert any("visit record's newest visit is 2024-10-07" in w for w in result.warnings)
+
+
 def test_bad_plan_arguments(register):
     with pytest.raises(PlanInputError, match="months"):
         plan(register, date(2025, 1, 1), 0, "4,6", policy="rule_based")
@@ -117,6 +127,9 @@ def test_risk_based_plan_on_the_bundled_data(bundled_db):
     data = json.loads(out.stdout)
     assert data["feasible"] and data["n_las"] == 153
     assert any(e["status"] == "brought_forward" and "by risk" in e["reason"] for e in data["events"])
+    bands = {e["la_code_old"]: e["risk_band"] for e in data["events"]}          # the early warning's own bands
+    assert set(bands.values()) <= {"high", "raised", "medium", "low", "inadequate"}
+    assert all(bands[e["la_code_old"]] == "inadequate" for e in data["events"] if e["standing"] == "inadequate")
 
 
 def test_simulation_end_to_end_on_the_bundled_data(bundled_db, tmp_path):

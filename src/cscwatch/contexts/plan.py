@@ -21,7 +21,7 @@ from typing import Any
 
 from cscwatch.planner.capacity import Capacity, observed_capacity, parse_capacity
 from cscwatch.planner.plan import plan
-from cscwatch.planner.rules import add_months
+from cscwatch.planner.months import add_months
 from cscwatch.planner.simulate import latest_simulation
 from cscwatch.store import Store
 
@@ -88,7 +88,7 @@ def simulation_paragraph(sim: dict[str, Any]) -> str:
     return (
         f"Replaying {str(p['start'])[:7]} to {str(p['end'])[:7]} at the inspection capacity Ofsted actually used, "
         f"a risk-based plan would have reached the {len(cohort)} LAs that became inadequate a median "
-        f"{_num(risk['median_detection_delay_months'])} months after their previous judgement (mean "
+        f"{_num(risk['median_detection_delay_months'])} months after the failure was there to find (mean "
         f"{_num(risk['mean_detection_delay_months'])}), against {_num(rule['median_detection_delay_months'])} "
         f"(mean {_num(rule['mean_detection_delay_months'])}) for the rules' calendar; it found "
         f"{risk['inadequate_found']} of them by the end against {rule['inadequate_found']}. It reached {earlier} "

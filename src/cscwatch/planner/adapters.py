@@ -1,147 +1,195 @@
-"""THE SEAM between the planner and the risk package: two functions, and nothing else crosses it.
+"""THE SEAM between the planner and the risk package: nothing else in the planner reads Ofsted's
+rules, the register's history or the risk model.
 
-* :func:`windows_on` gives every LA's next events and their windows on a date. It stands in for
-  the risk package's versioned inspection rules (``cscwatch.risk.rules`` with its data under
-  ``data/ofsted/``, being built on the ``risk`` branch): today it reads the planner's own table
-  (:mod:`cscwatch.planner.rules`, ``windows.csv``) and the register.
-* :func:`risk_on` gives every LA's probability of an inadequate judgement on a date, from data
-  published before it. It stands in for the risk package's published score panel: today it calls
-  :func:`cscwatch.risk.scores.score` (which fits the model on the fly, ~4 s per date).
+* :func:`windows_on` (and its pure twin :func:`windows_from`) gives every LA's next events and their
+  windows on a date: the project's one rules table (``data/ofsted/inspection_rules.csv`` through
+  :func:`cscwatch.risk.rules.next_windows`) applied to the lineage-filled register history
+  (:func:`cscwatch.risk.history.load_history`).
+* :func:`risk_on` gives every LA's probability of an inadequate judgement if inspected, from data
+  published before the date; :func:`bands_on` the early warning's band for each LA that day.
 
-When the ``risk`` branch merges, repoint these two bodies; their signatures and the shape of what
-they return are the contract the scheduler, the simulation and the page rely on.
+**Ofsted's rules vs the planner's policy.** The windows (earliest / usual / latest, what they count
+from, the Covid pause, once-per-cycle focused visits, new authorities, the April 2026 reading of
+the grades) are the risk package's and only the risk package's. What is added here is how the
+planner *sequences* them, a planner setting, not a rule of Ofsted's:
+
+* :data:`MIN_MONTHS_AFTER`: the least whole months between a visit and the next graded inspection
+  of the same pathway (6 after a focused visit, so the visit still informs the inspection; 2 after
+  the last monitoring visit before a re-inspection). A focused visit that can no longer come that
+  long before its inspection is dropped as missed, not planned.
+* monitoring visits repeat at a whole-month cadence between the rule's earliest and latest months
+  (rounded inwards), usually every ``floor(usual)`` months (4 for the ILACS rule's 4.5);
+* :data:`NO_HISTORY_MONTHS`: an LA no rule applies to (no graded inspection on record, in its own
+  or its predecessors' history, and not a new authority) is planned a standard inspection within
+  6 months, so no LA is silently left out of a plan. Ofsted has no such rule (every LA has been
+  inspected since 2013); it arises for incomplete registers, and the risk package rightly returns
+  no window for it (its timing model must not learn from an invented one);
+* **what is known on a date**: every event that *started* before it. The risk package counts an
+  event once its report or letter is published (the model must not see it earlier); the planner is
+  Ofsted's own view, and Ofsted knows which LAs it has just inspected before the report is out.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from cscwatch.errors import NotFound
-from cscwatch.identity import directory
-from cscwatch.planner.rules import Rule, add_months, rules_in_force, standing
+from cscwatch.grades import GRADES, JUDGEMENTS
+from cscwatch.planner.months import add_months
+from cscwatch.risk.history import RegisterHistory, load_history
+from cscwatch.risk.rules import Event, Rule, RuleSet, last_full_inspection, load_rules, next_windows
 from cscwatch.store import Store
 
-#: Frameworks whose inspections start a new cycle (earlier ones are history only).
-CYCLE_FRAMEWORKS: tuple[str, ...] = ("SIF", "ILACS", "ILACS-2023", "ILACS-2026")
-#: SIF rows carry only a publication date: fieldwork started a median 77 days earlier (measured on the
-#: SIF reports with both dates, see ``cscwatch.risk.features``; the median, not the 90th percentile
-#: the model uses for leakage, because here it places a window, not a cutoff).
-SIF_START_LAG_DAYS = 77
-#: A new LA with no inspection in its own or its predecessors' history: inspect within this many months.
+#: The risk package's event names -> the planner's event types.
+EVENT_OF: dict[str, str] = {"short": "short", "standard": "standard", "reinspection": "standard",
+                            "focused_visit": "focused", "monitoring_visit": "monitoring"}
+#: The rules' outcome classes (``Window.after``) -> the pathway an LA is on.
+STANDING_OF: dict[str, str] = {"outstanding": "good_or_better", "good": "good_or_better",
+                               "requires_improvement": "requires_improvement", "inadequate": "inadequate",
+                               "new_authority": "new_authority", "first": "first"}
+CERTAINTY_WORDS: dict[str, str] = {"C": "confirmed", "S": "secondary", "U": "uncertain"}
+#: Planner policy (module docstring): least whole months between a visit and the next inspection.
+MIN_MONTHS_AFTER: dict[str, int] = {"focused": 6, "monitoring": 2}
+#: Planner policy (module docstring): an LA no rule applies to is inspected within this many months.
 NO_HISTORY_MONTHS = 6
+NO_RULE_ID = "planner:no-rule"
+#: The risk model's target the planner ranks by: P(leaders or help and protection judged inadequate |
+#: inspected). Conditional on an inspection, because the planner decides *when* to inspect: the
+#: early warning's P(inadequate within 12 months) multiplies in the calendar's own timing, which
+#: would pull forward the LAs that are due anyway.
+RISK_TARGET = "any_inadequate"
 
 
 def windows_on(store: Store, on_date: date) -> list[dict[str, Any]]:
     """Every LA's next events on ``on_date``, each with its window (plain dicts, sorted by LA and sequence).
 
-    SEAM: repoint to ``cscwatch.risk.rules`` when the ``risk`` branch lands (see the module docstring).
-
-    Reads the register (``inspection``, ``judgement``, ``visit``) as known on ``on_date``: inspections
-    that started before it (a SIF row's start is its publication minus 77 days) and visits before it,
-    through the LA's lineage (a successor inherits its predecessors' history). Keys of each dict:
-    ``la_code_old``, ``la_name``, ``sequence`` (1, 2: order within the LA's pathway), ``event_type``
-    (standard | short | focused | monitoring), ``earliest``, ``usual``, ``latest`` (dates),
-    ``overdue`` (latest before ``on_date``), ``repeat_min_months`` / ``repeat_max_months`` (monitoring
-    visits repeat at this cadence until the next inspection), ``min_months_after_previous``,
-    ``anchor`` and ``anchor_date`` (what the window counts from), ``rule_id``, ``regime``,
-    ``certainty``, ``source``, ``standing``, ``last_inspection_date``, ``last_inspection_type``,
-    ``last_framework``, ``last_grades`` (judgement -> grade), ``last_event_type``, ``last_event_date``.
+    Reads the register through :func:`cscwatch.risk.history.load_history` (a successor inherits its
+    predecessors' events) and applies the rules in force on ``on_date``; see :func:`windows_from`.
     """
-    d = directory(store)
-    codes = sorted(c for c, r in d.las.items() if r.get("la_type") != "shared_service" and d.exists(c, on_date))
-    inspections, visits = _history(store, on_date)
-    rules = rules_in_force(on_date)
+    return windows_from(load_history(store), on_date)
+
+
+def windows_from(history: RegisterHistory, on_date: date, *, rules: RuleSet | None = None) -> list[dict[str, Any]]:
+    """:func:`windows_on` over a history already in memory (the simulation's own growing register).
+
+    One dict per event of each LA in existence on ``on_date``, keys: ``la_code_old``, ``la_name``,
+    ``sequence`` (1, 2: order within the LA's pathway), ``event_type`` (standard | short | focused |
+    monitoring), ``earliest``, ``usual``, ``latest`` (dates), ``overdue`` (latest before ``on_date``),
+    ``repeat_min_months`` / ``repeat_max_months`` / ``repeat_usual_months`` (monitoring visits repeat
+    at this cadence until the next inspection; None otherwise), ``min_months_after_previous``,
+    ``anchor`` (what the window counts from, in the rules' words) and ``anchor_date``, ``rule_id``,
+    ``regime`` (the rule set), ``certainty`` (confirmed | secondary | uncertain), ``source``,
+    ``shifted_days`` (moved later for the Covid pause), ``standing`` (good_or_better |
+    requires_improvement | inadequate | new_authority | first, from the window's outcome class),
+    ``last_inspection_date``, ``last_inspection_type``, ``last_framework``, ``last_grades``
+    (judgement -> grade), ``last_event_type``, ``last_event_date``.
+    """
+    rules = rules or load_rules()
+    by_id = {r.rule_id: r for r in rules.rules}
+    created = history.created()
+    names = dict(zip(history.las["la_code_old"], history.las["la_name"]))
     out: list[dict[str, Any]] = []
-    for code in codes:
-        lineage = d.history_codes(code)
-        past = sorted((i for c in lineage for i in inspections.get(c, [])), key=lambda i: i["anchor_date"])
-        seen = sorted((v for c in lineage for v in visits.get(c, [])), key=lambda v: v["visit_date"])
-        out.extend(_la_windows(code, d.las[code]["la_name"], past, seen, rules, on_date))
+    for code in sorted(history.existing_on(on_date)):
+        events = [e for e in history.events.get(code, []) if e.day < on_date]
+        out.extend(_la_windows(code, names.get(code) or code, events, on_date, rules, by_id, created.get(code)))
     return out
 
 
 def risk_on(store: Store, on_date: date) -> dict[str, float]:
-    """Each current LA's probability of an inadequate judgement, from data published before ``on_date``.
+    """Each LA's probability of an inadequate judgement if inspected (:data:`RISK_TARGET`), from data
+    published before ``on_date``.
 
-    SEAM: repoint to the risk package's published panel (P(inadequate within 12 months) per LA and
-    date) when the ``risk`` branch lands. Today: :func:`cscwatch.risk.scores.score` as of ``on_date``.
+    Fits the risk package's production models as of the date (:func:`cscwatch.risk.scores.fit_early_warning`,
+    cached per store and date) and reads the one probability, without the per-LA reasons
+    :func:`~cscwatch.risk.scores.score` also builds (the same numbers, a quarter of the time).
+    Raises :class:`~cscwatch.risk.scores.DateOutsideData` (a CscwatchError) for a date before the
+    risk model has outcomes to learn from.
     """
-    from cscwatch.risk.scores import score
+    from cscwatch.risk.scores import DateOutsideData, fit_early_warning, probability_for
 
     try:
-        rows = score(store, as_of=on_date)
-    except ValueError as exc:               # too early: no outcomes of both kinds to learn from
-        raise NotFound(f"no risk scores for {on_date}: {exc}") from None
-    return {r["la_code_old"]: float(r["probability"]) for r in rows}
+        fitted = fit_early_warning(store, on_date)
+    except DateOutsideData as exc:
+        raise DateOutsideData(f"no risk scores for {on_date}: {exc}; plan from then, or with --policy "
+                              f"rule_based") from None
+    p = probability_for(fitted, RISK_TARGET)
+    return {code: round(float(x), 4) for code, x in zip(fitted.codes, p)}
+
+
+def bands_on(store: Store, on_date: date) -> dict[str, str]:
+    """Each LA's early-warning band on ``on_date``, as the risk package shows it: ``inadequate`` for
+    an LA judged inadequate at its last inspection (under monitoring), else high / raised / medium /
+    low by P(judged inadequate within 12 months) at the published cut points. (A different
+    probability from :func:`risk_on`'s: the bands are the risk model's, not the planner's.)"""
+    from cscwatch.risk.scores import INADEQUATE_BAND, band, fit_early_warning, la_status, published_cuts
+
+    fitted = fit_early_warning(store, on_date)
+    cuts = published_cuts(store)
+    out = {}
+    for code, p in zip(fitted.codes, fitted.p["p_inadequate_12m"]):
+        inadequate = la_status(fitted.data, code, fitted.as_of)["judged_inadequate"]
+        out[code] = INADEQUATE_BAND if inadequate else band(float(p), cuts)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
 
-def _history(store: Store, on_date: date) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-    """Cycle inspections (with grades) and visits known on ``on_date``, by LA code."""
-    frameworks = ", ".join(f"'{f}'" for f in CYCLE_FRAMEWORKS)
-    rows = store.rows(
-        f"""SELECT i.inspection_id, i.la_code_old, i.framework, i.inspection_type,
-                   coalesce(i.start_date, i.publication_date - INTERVAL {SIF_START_LAG_DAYS} DAY)::DATE AS anchor_date
-            FROM inspection i WHERE i.framework IN ({frameworks})
-              AND coalesce(i.start_date, i.publication_date - INTERVAL {SIF_START_LAG_DAYS} DAY) < ?""",
-        [on_date])
-    grades: dict[str, dict[str, str]] = defaultdict(dict)
-    for g in store.rows("SELECT inspection_id, judgement, grade FROM judgement"):
-        grades[g["inspection_id"]][g["judgement"]] = g["grade"]
-    inspections: dict[str, list[dict]] = defaultdict(list)
-    for r in rows:
-        inspections[r["la_code_old"]].append({**r, "grades": grades.get(r["inspection_id"], {})})
-    visits: dict[str, list[dict]] = defaultdict(list)
-    if store.has_table("visit"):
-        for v in store.rows("SELECT la_code_old, visit_type, visit_date FROM visit WHERE visit_date < ?", [on_date]):
-            visits[v["la_code_old"]].append(v)
-    return inspections, visits
+def _grade_words(judgements: dict[str, int]) -> dict[str, str]:
+    order = {j: i for i, j in enumerate(JUDGEMENTS)}
+    return {j: GRADES[r - 1].value for j, r in sorted(judgements.items(), key=lambda kv: order.get(kv[0], 99))
+            if 1 <= r <= 4}
 
 
-def _la_windows(code: str, name: str, past: list[dict], seen: list[dict], rules: tuple[Rule, ...],
-                on_date: date) -> list[dict[str, Any]]:
-    """One LA's pathway rows: pick the rules for its standing and date them from its history."""
-    if not past:
-        due = add_months(on_date, NO_HISTORY_MONTHS)
-        return [{"la_code_old": code, "la_name": name, "sequence": 1, "event_type": "standard",
-                 "earliest": on_date, "usual": on_date, "latest": due, "overdue": False,
-                 "repeat_min_months": None, "repeat_max_months": None, "min_months_after_previous": 0,
-                 "anchor": "none", "anchor_date": None, "rule_id": "no-inspection-on-record", "regime": rules[0].regime,
-                 "certainty": "uncertain", "source": "no cycle inspection in the LA's or its predecessors' history",
-                 "standing": None, "last_inspection_date": None, "last_inspection_type": None, "last_framework": None,
-                 "last_grades": {}, "last_event_type": None, "last_event_date": None}]
-    last = past[-1]
-    regime = rules[0].regime
-    stand = standing(last["grades"], regime) or "requires_improvement"
-    since = [v for v in seen if v["visit_date"] > last["anchor_date"]]
-    monitoring = [v["visit_date"] for v in since if v["visit_type"] == "monitoring"]
-    focused_done = any(v["visit_type"] == "focused" for v in since)
-    last_event = max([("inspection", last["anchor_date"])] + [(v["visit_type"], v["visit_date"]) for v in since],
-                     key=lambda e: e[1])
-    common = {"la_code_old": code, "la_name": name, "regime": regime, "standing": stand,
-              "last_inspection_date": last["anchor_date"], "last_inspection_type": last["inspection_type"],
-              "last_framework": last["framework"], "last_grades": dict(last["grades"]),
-              "last_event_type": last_event[0], "last_event_date": last_event[1]}
-    chosen = sorted((r for r in rules if r.standing == stand), key=lambda r: r.sequence)
+def _la_windows(code: str, name: str, events: Sequence[Event], on_date: date, rules: RuleSet,
+                by_id: dict[str, Rule], created: date | None) -> list[dict[str, Any]]:
+    """One LA's pathway rows: the rules' windows, visits before the inspection they lead to."""
+    last = last_full_inspection(events)
+    since = [e for e in events if e.kind in ("focused_visit", "monitoring_visit")
+             and (last is None or e.day > last.day)]
+    latest = max(([last] if last else []) + since, key=lambda e: e.day, default=None)
+    common = {"la_code_old": code, "la_name": name,
+              "last_inspection_date": last.day if last else None,
+              "last_inspection_type": last.inspection_type if last else None,
+              "last_framework": last.framework if last else None,
+              "last_grades": _grade_words(dict(last.judgements)) if last else {},
+              "last_event_type": None if latest is None else "inspection" if latest.kind == "inspection"
+              else EVENT_OF[latest.kind],
+              "last_event_date": latest.day if latest else None}
+    windows = next_windows(events, on_date, rules=rules, created=created, all_known=True)
+    if not windows:
+        return [_no_rule(common, on_date, rules)]
+    windows.sort(key=lambda w: (EVENT_OF[w.event] in ("standard", "short"), w.usual))
     rows: list[dict[str, Any]] = []
-    for rule in chosen:
-        if rule.once_per_cycle and focused_done and rule.event_type == "focused":
-            continue
-        anchor = max([last["anchor_date"], *monitoring]) if rule.anchor == "monitoring" else last["anchor_date"]
-        latest = add_months(anchor, rule.latest_months)
-        rows.append({**common, "sequence": 0, "event_type": rule.event_type,
-                     "earliest": add_months(anchor, rule.earliest_months), "usual": add_months(anchor, rule.usual_months),
-                     "latest": latest, "overdue": latest < on_date,
-                     "repeat_min_months": rule.repeat_min_months, "repeat_max_months": rule.repeat_max_months,
-                     "min_months_after_previous": rule.min_months_after_previous if rows else 0,
-                     "anchor": "last monitoring visit" if anchor != last["anchor_date"] else "last inspection",
-                     "anchor_date": anchor, "rule_id": rule.rule_id, "certainty": rule.certainty, "source": rule.source})
+    for w in windows:
+        event_type = EVENT_OF[w.event]
+        rule = by_id[w.rule_id]
+        repeat = rule.repeats and rule.earliest_months is not None and rule.latest_months is not None
+        rows.append({**common, "sequence": 0, "event_type": event_type,
+                     "earliest": w.earliest, "usual": w.usual, "latest": w.latest, "overdue": w.latest < on_date,
+                     "repeat_min_months": math.ceil(rule.earliest_months) if repeat else None,
+                     "repeat_max_months": math.floor(rule.latest_months) if repeat else None,
+                     "repeat_usual_months": math.floor(rule.usual_months) if repeat else None,
+                     "min_months_after_previous": MIN_MONTHS_AFTER.get(rows[-1]["event_type"], 0) if rows else 0,
+                     "anchor": w.anchor, "anchor_date": w.anchor_date, "rule_id": w.rule_id, "regime": w.framework,
+                     "certainty": CERTAINTY_WORDS.get(w.certainty, w.certainty), "source": w.source,
+                     "shifted_days": w.shifted_days, "standing": STANDING_OF.get(w.after, w.after)})
     rows = _drop_missed_visits(rows, on_date)
     for i, r in enumerate(rows, start=1):
         r["sequence"] = i
     return rows
+
+
+def _no_rule(common: dict[str, Any], on_date: date, rules: RuleSet) -> dict[str, Any]:
+    """Planner policy for an LA no rule applies to (module docstring)."""
+    return {**common, "sequence": 1, "event_type": "standard", "earliest": on_date, "usual": on_date,
+            "latest": add_months(on_date, NO_HISTORY_MONTHS), "overdue": False, "repeat_min_months": None,
+            "repeat_max_months": None, "repeat_usual_months": None, "min_months_after_previous": 0,
+            "anchor": "plan_date", "anchor_date": on_date, "rule_id": NO_RULE_ID,
+            "regime": rules.framework_on(on_date), "certainty": "uncertain",
+            "source": "planner policy: no rule in data/ofsted/inspection_rules.csv applies (no graded inspection "
+                      f"on record); a standard inspection within {NO_HISTORY_MONTHS} months",
+            "shifted_days": 0, "standing": None}
 
 
 def _drop_missed_visits(rows: list[dict[str, Any]], on_date: date) -> list[dict[str, Any]]:

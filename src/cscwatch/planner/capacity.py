@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from cscwatch.errors import CapacityError
-from cscwatch.planner.rules import EVENT_TYPES, add_months
+from cscwatch.planner.months import EVENT_TYPES, add_months
 from cscwatch.store import Store
 
 LIMIT_GROUPS: dict[str, tuple[str, ...]] = {

@@ -15,9 +15,9 @@ from datetime import date
 from typing import Any
 
 from cscwatch.errors import CscwatchError
-from cscwatch.planner.adapters import risk_on, windows_on
+from cscwatch.planner.adapters import bands_on, risk_on, windows_on
 from cscwatch.planner.capacity import LIMIT_GROUPS, Capacity, parse_capacity
-from cscwatch.planner.rules import EVENT_LABELS, EVENT_TYPES, month_index, month_start
+from cscwatch.planner.months import EVENT_LABELS, EVENT_TYPES, month_index, month_start
 from cscwatch.planner.schedule import (
     DEFAULT_OVERDUE_WITHIN, RISK_BASED, RULE_BASED, Pathway, Placement, Solution, Step, Weights, smallest_capacity,
     solve,
@@ -76,7 +76,8 @@ def plan(store: Store, start: date, months: int, capacity: Capacity | str, *, po
          overdue_within: int = DEFAULT_OVERDUE_WITHIN, risk: dict[str, float] | None = None) -> PlanResult:
     """Plan ``months`` months from the month of ``start`` under ``capacity`` (a :class:`Capacity` or the
     ``--capacity`` text). ``policy``: ``risk_based`` (default) or ``rule_based``. ``risk`` overrides
-    the scores (LA code -> probability); by default they come from :func:`risk_on` as of ``start``."""
+    the scores (LA code -> probability); by default they come from :func:`risk_on` as of ``start``, with
+    each LA's early-warning band (:func:`bands_on`; none when ``risk`` is given)."""
     if policy not in POLICIES:
         raise PlanInputError(f"unknown policy {policy!r}: use risk_based or rule_based")
     if not 1 <= months <= MAX_MONTHS:
@@ -85,12 +86,14 @@ def plan(store: Store, start: date, months: int, capacity: Capacity | str, *, po
         raise PlanInputError(f"overdue_within {overdue_within}: between 1 and the plan's {months} months")
     cap = parse_capacity(capacity) if isinstance(capacity, str) else capacity
     windows = windows_on(store, start)
+    bands: dict[str, str] = {}
     if policy == "risk_based" and risk is None:
         risk = risk_on(store, start)
+        bands = bands_on(store, start)
     risk = risk or {}
     first = month_index(start)
     labels = [_label(first + m) for m in range(months)]
-    pathways, later, rows_by_key = to_pathways(windows, first, months, risk)
+    pathways, later, rows_by_key = to_pathways(windows, first, months, risk, bands)
     weights = POLICIES[policy]
     solution = solve(pathways, months, cap, labels, weights, hard=True, overdue_within=overdue_within)
     feasible = solution.status != "infeasible"
@@ -100,22 +103,25 @@ def plan(store: Store, start: date, months: int, capacity: Capacity | str, *, po
         solution = solve(pathways, months, cap, labels, weights, hard=False, clamp_overdue=True,
                          overdue_within=overdue_within)
         needed = smallest_capacity(pathways, months, cap, labels, overdue_within=overdue_within)
-        unfitted = [_event_row(p, rows_by_key, first, months, risk, overdue_within) for p in solution.unfitted]
-    events = [_event_row(p, rows_by_key, first, months, risk, overdue_within)
+        unfitted = [_event_row(p, rows_by_key, first, months, risk, bands, overdue_within)
+                    for p in solution.unfitted]
+    events = [_event_row(p, rows_by_key, first, months, risk, bands, overdue_within)
               for p in solution.placements if p.month is not None and p.in_window]
     events.sort(key=lambda r: (r["month"], -(r["risk"] or 0), r["la_code_old"], r["sequence"], r["instance"]))
-    after = [_event_row(p, rows_by_key, first, months, risk, overdue_within)
+    after = [_event_row(p, rows_by_key, first, months, risk, bands, overdue_within)
              for p in solution.placements if p.month is None and p.in_window]
     after += later
     after.sort(key=lambda r: (r["usual"], r["la_code_old"], r["sequence"]))
     register_until = _register_until(store)
     return PlanResult(start, months, policy, cap, feasible, solution.status, events, after,
                       _month_summary(events, labels, cap), unfitted, needed,
-                      _warnings(start, cap, register_until, windows, risk, policy), register_until,
+                      _warnings(start, cap, register_until, _visits_until(store), windows, risk, policy),
+                      register_until,
                       solution.seconds, len({w["la_code_old"] for w in windows}))
 
 
-def to_pathways(windows: list[dict[str, Any]], first: int, months: int, risk: dict[str, float]
+def to_pathways(windows: list[dict[str, Any]], first: int, months: int, risk: dict[str, float],
+                bands: dict[str, str] | None = None
                 ) -> tuple[list[Pathway], list[dict[str, Any]], dict[tuple[str, int], dict[str, Any]]]:
     """Solver pathways (month indices from ``first``), the rows wholly after the horizon, and the
     windows by (LA, step index) for reporting."""
@@ -129,7 +135,7 @@ def to_pathways(windows: list[dict[str, Any]], first: int, months: int, risk: di
         for w in rows:
             step = _step(w, first)
             if step.earliest >= months:           # this and every later step fall after the horizon
-                later += [_later_row(r, first, risk) for r in rows[len(steps):]]
+                later += [_later_row(r, first, risk, bands or {}) for r in rows[len(steps):]]
                 break
             rows_by_key[(code, len(steps))] = w
             steps.append(step)
@@ -139,45 +145,34 @@ def to_pathways(windows: list[dict[str, Any]], first: int, months: int, risk: di
 
 
 def _step(w: dict[str, Any], first: int) -> Step:
-    usual_gap = None
-    if w.get("repeat_min_months") is not None and w.get("anchor_date") is not None:
-        usual_gap = month_index(w["usual"]) - month_index(w["anchor_date"])
     return Step(w["event_type"], month_index(w["earliest"]) - first, month_index(w["usual"]) - first,
                 month_index(w["latest"]) - first, int(w.get("min_months_after_previous") or 0),
-                w.get("repeat_min_months"), w.get("repeat_max_months"), usual_gap)
+                w.get("repeat_min_months"), w.get("repeat_max_months"), w.get("repeat_usual_months"))
 
 
-def _band(p: float | None) -> str | None:
-    if p is None:
-        return None
-    from cscwatch.risk.scores import band
-
-    return band(p)
-
-
-def _base_row(w: dict[str, Any], risk: dict[str, float]) -> dict[str, Any]:
+def _base_row(w: dict[str, Any], risk: dict[str, float], bands: dict[str, str]) -> dict[str, Any]:
     grades = w.get("last_grades") or {}
     p = risk.get(w["la_code_old"])
     return {
         "la_code_old": w["la_code_old"], "la_name": w["la_name"], "event_type": w["event_type"],
         "event": EVENT_LABELS[w["event_type"]], "sequence": w["sequence"],
         "earliest": w["earliest"].strftime("%Y-%m"), "usual": w["usual"].strftime("%Y-%m"),
-        "latest": w["latest"].strftime("%Y-%m"), "risk": p, "risk_band": _band(p),
+        "latest": w["latest"].strftime("%Y-%m"), "risk": p, "risk_band": bands.get(w["la_code_old"]),
         "rule_id": w["rule_id"], "certainty": w["certainty"], "standing": w["standing"],
         "last_inspection_date": w["last_inspection_date"], "last_grade": grades.get("overall"),
         "window_overdue": bool(w["overdue"]),
     }
 
 
-def _later_row(w: dict[str, Any], first: int, risk: dict[str, float]) -> dict[str, Any]:
-    return {**_base_row(w, risk), "instance": 0, "month": None, "status": "after_horizon", "months_from_usual": None,
-            "reason": f"window opens {w['earliest']:%b %Y}, after the plan ends"}
+def _later_row(w: dict[str, Any], first: int, risk: dict[str, float], bands: dict[str, str]) -> dict[str, Any]:
+    return {**_base_row(w, risk, bands), "instance": 0, "month": None, "status": "after_horizon",
+            "months_from_usual": None, "reason": f"window opens {w['earliest']:%b %Y}, after the plan ends"}
 
 
 def _event_row(p: Placement, rows_by_key: dict, first: int, months: int, risk: dict[str, float],
-               overdue_within: int) -> dict[str, Any]:
+               bands: dict[str, str], overdue_within: int) -> dict[str, Any]:
     w = rows_by_key[(p.key, p.step)]
-    row = {**_base_row(w, risk), "instance": p.instance}
+    row = {**_base_row(w, risk, bands), "instance": p.instance}
     month = None if p.month is None else _label(first + p.month)
     usual = month_index(w["usual"]) - first
     if p.instance:                     # a later monitoring visit: its window follows the one before
@@ -198,7 +193,8 @@ def _status(p: Placement, w: dict[str, Any], row: dict[str, Any], usual: int, mo
     if p.month is None:
         return "after_horizon", f"usual month {w['usual']:%b %Y}; its window runs past the plan's end"
     if p.instance:
-        return "monitoring", "monitoring visit: every 3–6 months until the re-inspection"
+        return "monitoring", f"monitoring visit: every {w['repeat_min_months']}–{w['repeat_max_months']} months " \
+                             f"until the re-inspection"
     if w["overdue"]:
         return "overdue", f"overdue: its window closed in {w['latest']:%b %Y}; due within the first " \
                           f"{overdue_within} month(s)"
@@ -208,8 +204,9 @@ def _status(p: Placement, w: dict[str, Any], row: dict[str, Any], usual: int, mo
         return "due", f"its usual month ({w['usual']:%b %Y}) has passed; its window is still open"
     if shift < 0:
         if p_risk is not None and p_risk * RISK_BASED.risk > RISK_BASED.deviation:
+            band = f"; early-warning band {row['risk_band']}" if row["risk_band"] else ""
             return "brought_forward", f"brought forward {-shift} month(s) by risk: {p_risk:.0%} chance of an " \
-                                      f"inadequate judgement ({row['risk_band']})"
+                                      f"inadequate judgement if inspected{band}"
         return "brought_forward", f"{-shift} month(s) early to free capacity in later months"
     if shift > 0:
         return "later_than_usual", f"{shift} month(s) after its usual month: held back by capacity (taken by " \
@@ -239,12 +236,20 @@ def _register_until(store: Store) -> date | None:
     return max(dates) if dates else None
 
 
-def _warnings(start: date, cap: Capacity, register_until: date | None, windows: list[dict[str, Any]],
-              risk: dict[str, float], policy: str) -> list[str]:
+def _visits_until(store: Store) -> date | None:
+    return store.scalar("SELECT max(visit_date) FROM visit") if store.has_table("visit") else None
+
+
+def _warnings(start: date, cap: Capacity, register_until: date | None, visits_until: date | None,
+              windows: list[dict[str, Any]], risk: dict[str, float], policy: str) -> list[str]:
     out = []
     if register_until and (start - register_until).days > STALE_DAYS:
         out.append(f"the register's newest event is {register_until}: inspections and visits since then are "
                    f"unknown here, so some LAs shown as due or overdue may have been seen already")
+    elif visits_until and (start - visits_until).days > STALE_DAYS:
+        out.append(f"the visit record's newest visit is {visits_until} (inspections run to {register_until}): "
+                   f"focused and monitoring visits since then are unknown here, so some focused visits planned "
+                   f"may have happened and some monitoring visits shown as overdue may have been made")
     free = cap.unlimited_types()
     if free:
         out.append(f"no limit given for {', '.join(EVENT_LABELS[t] + 's' for t in free)}: not limited")

@@ -3,18 +3,23 @@
 Two policies replay 2018 to the register's last inspection, in lockstep, with the same solver and
 the same capacity: ``rule_based`` (the rules' calendar: usual months, the most overdue first when
 capacity binds) and ``risk_based`` (the same, plus the risk pull, using only the scores that could be
-computed from data published before each decision date). Every ``every`` months each policy plans
-the next ``lookahead`` months and commits the first ``every``; the windows come from
-:func:`~cscwatch.planner.adapters.windows_on` over the policy's own simulated register.
+computed from data published before each decision date; before the risk model's first date, none,
+so both plan the calendar). Every ``every`` months each policy plans the next ``lookahead`` months
+and commits the first ``every``; the windows come from :func:`~cscwatch.planner.adapters.windows_from`
+(the project's one rules table) over the policy's own simulated register: the real register
+(:func:`cscwatch.risk.history.load_history`) up to the start, then the policy's own inspections,
+lineage-filled at each decision.
 
 * **Capacity** is what Ofsted actually used, month by month: on-site inspection weeks (standard 2,
   short 1; DOMAIN.md §1.3) of the graded inspections that started that month, so the Covid pause
   and each year's total hold for both policies. Visits are not simulated: the register has no
   focused or monitoring visits before March 2022.
-* **Outcomes**: a simulated inspection of an LA at month *t* finds the grade of the LA's next real
-  inspection if *t* is within :data:`DETECTABLE_MONTHS` (12) months before it, else the grade of the
+* **Outcomes**: a simulated inspection of an LA at month *t* finds the outcome of the LA's next real
+  inspection if *t* is within :data:`DETECTABLE_MONTHS` (12) months before it, else the outcome of the
   real inspection before *t* (the condition a real inspection found is taken to be there to find in
-  the year before it, not earlier); after the last real inspection, its grade.
+  the year before it, not earlier); after the last real inspection, its outcome. Outcomes are the
+  rules' classes (:func:`cscwatch.risk.rules.outcome_class`: the overall grade to March 2026; from
+  April 2026, with no overall grade, leaders or help and protection inadequate = inadequate).
 * **Windows in the replay are soft**: real intervals ran far past the rules (the Covid pause), so a
   window may be overrun at a cost rather than make the replay infeasible.
 
@@ -26,17 +31,19 @@ import statistics
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from cscwatch.identity import directory
 from cscwatch.output import dumps
-from cscwatch.planner.adapters import CYCLE_FRAMEWORKS, SIF_START_LAG_DAYS, risk_on, windows_on
+from cscwatch.planner.adapters import risk_on, windows_from
 from cscwatch.planner.capacity import Capacity, Limit
+from cscwatch.planner.months import GRADED_EVENTS, add_months, month_index, month_start
 from cscwatch.planner.plan import POLICIES, to_pathways
-from cscwatch.planner.rules import GRADED_EVENTS, add_months, month_index, month_start
 from cscwatch.planner.schedule import solve
+from cscwatch.risk.history import RegisterHistory, lineage_fill, load_history
+from cscwatch.risk.rules import CLASSES, FULL_FRAMEWORKS, Event, outcome_class
+from cscwatch.risk.scores import DateOutsideData
 from cscwatch.store import Store
 
 #: On-site weeks per graded inspection (DOMAIN.md §1.3: 2 weeks standard, 1 week short).
@@ -47,8 +54,9 @@ DEFAULT_START = date(2018, 1, 1)
 DETECTABLE_MONTHS = 12
 
 DEFINITION = (
-    "Cohort: every ILACS inspection (2018 onwards, within the simulated period) whose overall judgement was "
-    "inadequate and whose previous graded inspection of the same LA was not inadequate: an LA that became "
+    "Cohort: every ILACS inspection (2018 onwards, within the simulated period) judged inadequate (its overall "
+    "judgement; from April 2026, when reports have no overall grade, leaders or help and protection inadequate) "
+    "whose previous graded inspection of the same LA was not inadequate: an LA that became "
     "inadequate. Its onset is the latest of: the publication of that previous (not inadequate) judgement, 12 "
     "months before the real inadequate inspection started (the failure is taken to be there to find for the year "
     "before Ofsted found it, not earlier), and the simulation's start. Detection delay of a cohort LA under a "
@@ -78,7 +86,8 @@ def simulate(store: Store, *, start: date = DEFAULT_START, end: date | None = No
     """Replay both policies and compare them (the JSON of ``cscwatch plan simulate``; docs/planner.md)."""
     if every < 1 or lookahead < every:
         raise ValueError("every must be at least 1 month and lookahead at least every")
-    real = _real_history(store)
+    history = load_history(store)
+    real = _real_history(history)
     last_real = max(i["anchor_date"] for i in real if i["framework"] != "SIF")
     end = min(end or last_real, last_real)
     if end <= start:
@@ -86,19 +95,20 @@ def simulate(store: Store, *, start: date = DEFAULT_START, end: date | None = No
     first, last = month_index(start), month_index(end)
     weeks = _site_weeks(real, first, last)
     risk = risk or (lambda d: risk_on(store, d))
-    las = _lineage(store)
-    states = {name: _seed(real, start) for name in POLICIES}
+    outcomes = _outcomes_by_la(history)
+    states = {name: _seed(history, start) for name in POLICIES}
     commits: dict[str, list[_Commit]] = {name: [] for name in POLICIES}
     decision = first
     while decision <= last:
         day = month_start(decision)
-        scores = risk(day)
+        scores = _scores(risk, day, progress)
         horizon = min(lookahead, last - decision + 1)
         labels = [month_start(decision + m).strftime("%Y-%m") for m in range(horizon)]
         cap = Capacity((Limit("weeks", 0.0, {lab: weeks.get(decision + m, 0.0) for m, lab in enumerate(labels)}),),
                        dict(SITE_WEEKS))
         for name, weights in POLICIES.items():
-            windows = [w for w in windows_on(states[name], day) if w["event_type"] in GRADED_EVENTS]
+            register = replace(history, events=lineage_fill(states[name], history.lineage))
+            windows = [w for w in windows_from(register, day) if w["event_type"] in GRADED_EVENTS]
             for w in windows:
                 w["sequence"], w["min_months_after_previous"] = 1, 0
             pathways, _, rows = to_pathways(windows, decision, horizon, scores if name == "risk_based" else {})
@@ -108,31 +118,47 @@ def simulate(store: Store, *, start: date = DEFAULT_START, end: date | None = No
                     continue
                 w = rows[(p.key, p.step)]
                 month = decision + p.month
-                grade = _true_grade(real, las.get(p.key, [p.key]), month_start(month))
+                grade = _true_grade(outcomes.get(p.key, []), month_start(month))
                 commits[name].append(_Commit(p.key, month, p.event_type, grade, month_index(w["usual"]),
                                              month_index(w["earliest"]), month_index(w["latest"]), day))
                 _record(states[name], p.key, p.event_type, month_start(month), grade)
         if progress:
             progress(f"simulated to {month_start(min(decision + every, last + 1) - 1):%b %Y}")
         decision += every
-    return _compare(real, commits, weeks, start, end, every, lookahead, las)
+    return _compare(real, commits, weeks, start, end, every, lookahead)
+
+
+def _scores(risk: Callable[[date], dict[str, float]], day: date, progress: Callable[[str], None] | None
+            ) -> dict[str, float]:
+    """The scores of ``day``; none (the risk-based policy plans the calendar) before the risk model has
+    outcomes to learn from (:class:`~cscwatch.risk.scores.DateOutsideData`)."""
+    try:
+        return risk(day)
+    except DateOutsideData:
+        if progress:
+            progress(f"{day:%b %Y}: no risk scores yet (before the risk model's data): both policies plan the calendar")
+        return {}
 
 
 # -- the real register ------------------------------------------------------------------------
 
-def _real_history(store: Store) -> list[dict[str, Any]]:
-    frameworks = ", ".join(f"'{f}'" for f in CYCLE_FRAMEWORKS)
-    return store.rows(
-        f"""SELECT i.inspection_id, i.la_code_old, i.framework, i.inspection_type, i.publication_date,
-                   coalesce(i.start_date, i.publication_date - INTERVAL {SIF_START_LAG_DAYS} DAY)::DATE AS anchor_date,
-                   j.grade AS overall
-            FROM inspection i LEFT JOIN judgement j ON j.inspection_id = i.inspection_id AND j.judgement = 'overall'
-            WHERE i.framework IN ({frameworks}) ORDER BY i.la_code_old, anchor_date""")
+def _real_history(history: RegisterHistory) -> list[dict[str, Any]]:
+    """Every LA's own full inspections (SIF and ILACS), oldest first, with the rules' outcome class."""
+    rows = [{"inspection_id": e.event_id, "la_code_old": la, "framework": e.framework,
+             "inspection_type": e.inspection_type, "publication_date": e.published, "known_from": e.known_from,
+             "anchor_date": e.day, "outcome": outcome_class(e.framework, dict(e.judgements))}
+            for la, events in history.own_events().items() for e in events
+            if e.kind == "inspection" and e.framework in FULL_FRAMEWORKS]
+    return sorted(rows, key=lambda i: (i["la_code_old"], i["anchor_date"]))
 
 
-def _lineage(store: Store) -> dict[str, list[str]]:
-    d = directory(store)
-    return {code: d.history_codes(code) for code in d.las}
+def _outcomes_by_la(history: RegisterHistory) -> dict[str, list[tuple[date, str]]]:
+    """Each LA's graded full inspections with their outcome, its predecessors' included (lineage)."""
+    out: dict[str, list[tuple[date, str]]] = {}
+    for la, events in history.events.items():
+        graded = [(e.day, outcome_class(e.framework, dict(e.judgements))) for e in events if e.is_full_inspection]
+        out[la] = sorted((d, o) for d, o in graded if o)
+    return out
 
 
 def _site_weeks(real: list[dict[str, Any]], first: int, last: int) -> dict[int, float]:
@@ -144,38 +170,24 @@ def _site_weeks(real: list[dict[str, Any]], first: int, last: int) -> dict[int, 
     return dict(out)
 
 
-def _true_grade(real: list[dict[str, Any]], codes: list[str], day: date) -> str:
+def _true_grade(outcomes: list[tuple[date, str]], day: date) -> str:
     """What a simulated inspection on ``day`` finds (module docstring, Outcomes)."""
-    mine = sorted((i for i in real if i["la_code_old"] in codes and i["overall"]), key=lambda i: i["anchor_date"])
-    later = [i for i in mine if i["anchor_date"] >= day]
-    earlier = [i for i in mine if i["anchor_date"] < day]
-    if later and (not earlier or day >= add_months(later[0]["anchor_date"], -DETECTABLE_MONTHS)):
-        return later[0]["overall"]
-    pick = earlier[-1] if earlier else None
-    return pick["overall"] if pick else "requires_improvement"
+    later = [o for o in outcomes if o[0] >= day]
+    earlier = [o for o in outcomes if o[0] < day]
+    if later and (not earlier or day >= add_months(later[0][0], -DETECTABLE_MONTHS)):
+        return later[0][1]
+    return earlier[-1][1] if earlier else "requires_improvement"
 
 
-def _seed(real: list[dict[str, Any]], start: date) -> Store:
-    """A throwaway store holding the real register as known at ``start`` (the policy's history grows from it)."""
-    s = Store(":memory:")
-    for i in real:
-        if i["anchor_date"] < start:
-            s.con.execute("INSERT INTO inspection (inspection_id, la_code_old, framework, inspection_type, start_date,"
-                          " publication_date, sources) VALUES (?, ?, ?, ?, ?, ?, 'register')",
-                          [i["inspection_id"], i["la_code_old"], i["framework"], i["inspection_type"], i["anchor_date"],
-                           i["publication_date"]])
-            if i["overall"]:
-                s.con.execute("INSERT INTO judgement VALUES (?, 'overall', ?, 0, 'register')",
-                              [i["inspection_id"], i["overall"]])
-    return s
+def _seed(history: RegisterHistory, start: date) -> dict[str, list[Event]]:
+    """Each LA's own events as known at ``start`` (the policy's simulated register grows from them)."""
+    return {la: [e for e in events if e.day < start] for la, events in history.own_events().items()}
 
 
-def _record(s: Store, la: str, event_type: str, day: date, grade: str) -> None:
-    iid = f"{la}:SIM:{day}"
-    s.con.execute("INSERT INTO inspection (inspection_id, la_code_old, framework, inspection_type, start_date,"
-                  " publication_date, sources) VALUES (?, ?, 'ILACS', ?, ?, ?, 'simulation')",
-                  [iid, la, event_type, day, day + timedelta(days=50)])
-    s.con.execute("INSERT INTO judgement VALUES (?, 'overall', ?, 0, 'simulation')", [iid, grade])
+def _record(state: dict[str, list[Event]], la: str, event_type: str, day: date, grade: str) -> None:
+    """A simulated inspection: graded ``grade`` (an outcome class), its report out 50 days later."""
+    state.setdefault(la, []).append(Event("inspection", day, day + timedelta(days=50), "ILACS", event_type,
+                                          {"overall": CLASSES.index(grade) + 1}, f"{la}:SIM:{day}", la))
 
 
 # -- comparison ---------------------------------------------------------------------------------
@@ -183,22 +195,21 @@ def _record(s: Store, la: str, event_type: str, day: date, grade: str) -> None:
 def _cohort(real: list[dict[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
     by_la: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for i in real:
-        if i["overall"]:
+        if i["outcome"]:
             by_la[i["la_code_old"]].append(i)
     out = []
     for code, rows in by_la.items():
         for prev, cur in zip(rows, rows[1:]):
-            if cur["framework"].startswith("ILACS") and cur["overall"] == "inadequate" and \
-                    prev["overall"] != "inadequate" and start <= cur["anchor_date"] <= end:
-                seen = prev["publication_date"] or prev["anchor_date"] + timedelta(days=SIF_START_LAG_DAYS)
-                onset = max(seen, add_months(cur["anchor_date"], -DETECTABLE_MONTHS), start)
+            if cur["framework"].startswith("ILACS") and cur["outcome"] == "inadequate" and \
+                    prev["outcome"] != "inadequate" and start <= cur["anchor_date"] <= end:
+                onset = max(prev["known_from"], add_months(cur["anchor_date"], -DETECTABLE_MONTHS), start)
                 out.append({"la_code_old": code, "previous_inspection": prev["anchor_date"],
-                            "previous_grade": prev["overall"], "anchor": onset,
+                            "previous_grade": prev["outcome"], "anchor": onset,
                             "actual_inadequate_inspection": cur["anchor_date"]})
     return sorted(out, key=lambda c: (c["actual_inadequate_inspection"], c["la_code_old"]))
 
 
-def _compare(real, commits, weeks, start, end, every, lookahead, las) -> dict[str, Any]:
+def _compare(real, commits, weeks, start, end, every, lookahead) -> dict[str, Any]:
     cohort = _cohort(real, start, end)
     last = month_index(end)
     policies, detail = [], {}

@@ -10,8 +10,8 @@ from typing import Any
 SHEETS: tuple[tuple[str, str, list[tuple[str, str, int, str]]], ...] = (
     ("Plan", "events", [("month", "Month", 9, "month"), ("la_name", "Local authority", 28, "text"),
                         ("la_code_old", "LA code", 8, "text"), ("event", "Event", 20, "text"),
-                        ("status", "Status", 17, "text"), ("risk", "Risk of inadequate", 11, "pct"),
-                        ("risk_band", "Risk band", 10, "text"), ("earliest", "Window opens", 11, "month"),
+                        ("status", "Status", 17, "text"), ("risk", "Risk of inadequate if inspected", 11, "pct"),
+                        ("risk_band", "Early-warning band", 10, "text"), ("earliest", "Window opens", 11, "month"),
                         ("usual", "Usual month", 11, "month"), ("latest", "Window closes", 11, "month"),
                         ("months_from_usual", "Months from usual", 10, "int"), ("reason", "Why", 60, "text"),
                         ("last_grade", "Last overall grade", 14, "text"), ("rule_id", "Rule", 26, "text"),
