@@ -70,7 +70,7 @@ def serve_from_environment() -> FastAPI:
 
 
 def create_app(store: Store | str | Path, *, watch: bool | None = None, session_secret_file: str | Path | None = None,
-               session_key: str | None = None, secure_cookies: bool | None = None,
+               session_key: str | None = None, secure_cookies: bool | None = None, precompute: bool = True,
                risk: bool | None = None) -> FastAPI:
     """The dashboard over ``store``: a :class:`Store` served as it is, or a store file path served
     read-only and followed through rebuilds (``watch``, default for paths; call
@@ -79,14 +79,16 @@ def create_app(store: Store | str | Path, *, watch: bool | None = None, session_
     ``session_secret_file``: where the login sessions' signing secret is kept (default
     :func:`cscwatch.web.auth.default_secret_path`), or ``session_key`` itself (e.g. a throwaway one
     for a single in-process request); ``secure_cookies``: send the session cookie over
-    HTTPS only (default: ``$CSCWATCH_SECURE_COOKIES`` is 1; set it behind a TLS proxy). ``risk`` is
+    HTTPS only (default: ``$CSCWATCH_SECURE_COOKIES`` is 1; set it behind a TLS proxy);
+    ``precompute=False`` leaves the default plan to its first visitor (tests of other things). ``risk`` is
     accepted and ignored: the early-warning scores are published by ``cscwatch build``.
     """
     del risk                                            # nothing is fitted while serving any more
+    slow = warm_slow if precompute else None
     if isinstance(store, Store):
-        generations = Generations.fixed(store, warm_extra=warm_pages, background=warm_slow)
+        generations = Generations.fixed(store, warm_extra=warm_pages, background=slow)
     else:
-        generations = Generations.watching(store, warm_extra=warm_pages, background=warm_slow)
+        generations = Generations.watching(store, warm_extra=warm_pages, background=slow)
     app = FastAPI(
         title="cscwatch", version=__version__, docs_url=None, redoc_url=None,
         description="Ofsted inspections and DfE indicators for English local authorities' children's social "

@@ -397,6 +397,9 @@ def _private_html(request: Request, template: str, ctx: dict[str, Any], status: 
 
 # -- feeds ------------------------------------------------------------------------------------
 ATOM = "application/atom+xml"
+#: Served feeds leave out early-warning moves: computing them fits the model at two dates, and
+#: nothing is fitted while serving (`cscwatch changes` still lists them).
+SERVED_KINDS_LEFT_OUT = ("score",)
 
 
 def _base_url(request: Request) -> str:
@@ -411,13 +414,14 @@ def _base_url(request: Request) -> str:
 async def feed(request: Request, peers: PeersQ = [], la: LaQ = None) -> Response:  # noqa: B006
     """New inspections, visits, publications and statistics of the last 90 days; with ``peers``
     (names or codes) only those LAs' changes, including band moves."""
-    from cscwatch.watch.feeds import national_feed, peer_feed
+    from cscwatch.watch.changes import KINDS
+    from cscwatch.watch.feeds import NATIONAL_KINDS, national_feed, peer_feed
 
     def build() -> Entry:
         store = store_of(request)
         names = [p.strip() for x in peers for p in x.split(",") if p.strip()]
-        body = peer_feed(store, names, la=la, base_url=_base_url(request)) if names else \
-            national_feed(store, base_url=_base_url(request))
+        body = peer_feed(store, names, la=la, base_url=_base_url(request), kinds=_served(KINDS)) if names else \
+            national_feed(store, base_url=_base_url(request), kinds=_served(NATIONAL_KINDS))
         return Entry(body, 200, ATOM, {})
     return await _cached(request, build)
 
@@ -427,11 +431,17 @@ async def feed(request: Request, peers: PeersQ = [], la: LaQ = None) -> Response
                        **error_responses(404, 422)})
 @router.head("/la/{code}/feed.xml", include_in_schema=False)
 async def la_feed_route(request: Request, code: CodeP) -> Response:
+    from cscwatch.watch.changes import KINDS
     from cscwatch.watch.feeds import la_feed
 
     def build() -> Entry:
-        return Entry(la_feed(store_of(request), code, base_url=_base_url(request)), 200, ATOM, {})
+        return Entry(la_feed(store_of(request), code, base_url=_base_url(request), kinds=_served(KINDS)), 200, ATOM,
+                     {})
     return await _cached(request, build)
+
+
+def _served(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(k for k in kinds if k not in SERVED_KINDS_LEFT_OUT)
 
 
 # -- health, map shapes, docs, glossary -------------------------------------------------------
