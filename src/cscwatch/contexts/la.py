@@ -13,7 +13,7 @@ from cscwatch.contexts.returns import provisional_panel, with_provisional
 from cscwatch.contexts.snapshot import snapshot
 from cscwatch.contexts.themes import la_themes
 from cscwatch.identity import directory
-from cscwatch.risk.context import la_risk_context
+from cscwatch.contexts.risk import la_risk
 from cscwatch.store import Store
 from cscwatch.warehouse.sources import KEY_MEASURES
 
@@ -81,7 +81,7 @@ def la_context(store: Store, la: str, comparator: Comparator = Comparator(), *, 
         "measures_scope": scope,
         "measures_available": available,
         "notes": _notes(code, lineage, groups),
-        "risk": la_risk_context(store, code) if snap.has_table("risk_run") else {"available": False},
+        "risk": la_risk(store, code) if snap.has_table("risk_run") else {"available": False},
         "themes": la_themes(store, code),
         "provisional": provisional,
     }

@@ -41,10 +41,21 @@ def _la(store: Store, la: str) -> dict[str, Any]:
     return la_info(directory(store).resolve(la))
 
 
+def las_with_returns(store: Store) -> frozenset[str]:
+    if not has_returns(store):
+        return frozenset()
+    return snapshot(store).memo("las_with_returns", lambda: frozenset(
+        r["la"] for r in store.rows("SELECT DISTINCT la FROM provisional_observation")))
+
+
 def provisional_panel(store: Store, code: str) -> dict[str, Any] | None:
     """The LA's provisional figures beside DfE's published ones, or None when it has no returns."""
-    if not has_returns(store):
+    if code not in las_with_returns(store):
         return None
+    return snapshot(store).memo(("provisional_panel", code), lambda: _panel(store, code))
+
+
+def _panel(store: Store, code: str) -> dict[str, Any] | None:
     panel = provisional_beside_published(store, code)
     if not panel["rows"]:
         return None

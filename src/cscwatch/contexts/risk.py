@@ -47,6 +47,21 @@ def published_risk(store: Store) -> dict[str, Any]:
     return snapshot(store).memo("risk_page", lambda: risk_page_context(store))
 
 
+def la_risk(store: Store, code: str) -> dict[str, Any]:
+    """One LA's risk panel, exactly :func:`cscwatch.risk.context.la_risk_context`, but cut from the
+    published page context read once per served generation (an LA page then asks the store nothing)."""
+    from cscwatch.risk.context import la_risk_context
+
+    page = published_risk(store)
+    if not page.get("available"):
+        return {"available": False, "message": page.get("message")}
+    index = snapshot(store).memo("risk_by_la", lambda: {la["la_code_old"]: la for la in page["las"]})
+    if code not in index:                               # not scored (former LA, shared service): its message
+        return la_risk_context(store, code)
+    common = {k: v for k, v in page.items() if k not in ("las", "band_counts")}
+    return {**common, **index[code]}
+
+
 def scores_freshness(store: Store, run: dict[str, Any], today: date | None = None) -> dict[str, Any]:
     """The store's freshness plus one line saying what date the scores describe and when they were made."""
     base = freshness(store, today)

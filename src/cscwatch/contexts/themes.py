@@ -98,7 +98,19 @@ def la_themes(store: Store, code: str) -> dict[str, Any] | None:
     the store has no report text)."""
     if not has_text(store):
         return None
+    if code not in las_with_text(store):                # the common case: answered without a query
+        from cscwatch.identity import directory
+
+        return {"la_code_old": code, "la_name": (directory(store).get(code) or {}).get("la_name"), "report": None,
+                "themes": [], "recommendations": [], "previous_recommendations": []}
     return snapshot(store).memo(("la_themes", code), lambda: _la_themes(store, code))
+
+
+def las_with_text(store: Store) -> frozenset[str]:
+    """The LAs with at least one classified report (not an LSCB review alone)."""
+    return snapshot(store).memo("las_with_text", lambda: frozenset(r["la_code_old"] for r in store.rows(
+        "SELECT DISTINCT si.la_code_old FROM text_report t JOIN source_inspection si ON si.source = 'report' "
+        "AND si.source_ref = t.sha256 WHERE si.framework <> 'LSCB'")))
 
 
 def _la_themes(store: Store, code: str) -> dict[str, Any] | None:

@@ -46,10 +46,16 @@ def warm_pages(gen: Generation) -> None:
 
 def warm_slow(gen: Generation) -> None:
     """What takes seconds, made once per generation after it is warm: the default inspection plan
-    (CP-SAT). A visitor to /plan meanwhile waits for this computation instead of starting another."""
+    (CP-SAT, ~5 s), the national themes (~1 s) and each LA's last-report panel (~0.6 s for each LA
+    with report text). A visitor asking for one meanwhile waits for that computation (single-flight
+    memos) instead of starting another."""
     from cscwatch.contexts.plan import plan_page_context
+    from cscwatch.contexts.themes import la_themes, las_with_text, themes_context
 
     plan_page_context(gen.store)
+    themes_context(gen.store)
+    for code in sorted(las_with_text(gen.store)) if gen.store.has_table("text_report") else []:
+        la_themes(gen.store, code)
 
 
 def warm(app: FastAPI) -> None:

@@ -449,7 +449,8 @@ def _served(kinds: tuple[str, ...]) -> tuple[str, ...]:
             responses={200: {"description": "Always 200 while the server answers"}})
 @router.head("/healthz", include_in_schema=False)
 async def healthz(request: Request) -> Response:
-    """``warm`` is true once the current store generation is loaded; ``risk`` says whether
+    """``warm`` is true once the current store generation is loaded; ``background`` whether its
+    slow work (the default plan) is ``pending``, ``running``, ``done`` or ``failed``; ``risk`` says whether
     early-warning scores are published in the store (``published``, with ``risk_as_of``) or not
     (``not_published``); ``freshness`` says how current the figures are and warns when a source is
     overdue; ``generation`` which store file is served. Never cached."""
@@ -467,6 +468,7 @@ async def healthz(request: Request) -> Response:
 
     scores = await run_in_threadpool(published_risk, gen.store)
     body = {"ok": True, "version": __version__, **c, "warm": gen.warm_state == "warm",
+            "background": gen.background_state,
             "risk": "published" if scores.get("available") else "not_published", "risk_as_of": scores.get("as_of"),
             "freshness": {"summary": f["summary"], "overdue": f["overdue"], "warnings": f["warnings"],
                           "built": f["built"]},
