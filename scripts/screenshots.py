@@ -5,7 +5,7 @@
 Serves the store in-process on 127.0.0.1 and writes, from the LA ``--la`` (pick one whose returns
 are loaded, e.g. by ``make run``'s demo, and whose reports are held):
 
-* ``la.png``: the LA page from its heading to the end of the early-warning panel (1366 px);
+* ``la-risk.png``: the LA page from its heading to the end of the early-warning panel (1366 px);
 * ``la-provisional.png``: its provisional figures beside the published ones;
 * ``la-phone.png``: the LA page's first screens at 390 px;
 * ``risk.png``: ``/risk`` down to the bands; ``plan.png``: ``/plan`` down to the capacity chart;
@@ -76,7 +76,7 @@ def main() -> None:
                 page.screenshot(path=str(args.out / "la-phone.png"), clip={"x": 0, "y": 0, "width": 390, "height": 1500},
                                 full_page=True)
                 continue
-            page.screenshot(path=str(args.out / "la.png"), clip=between(page, "main .govuk-caption-l", "section[aria-labelledby=risk]", width),
+            page.screenshot(path=str(args.out / "la-risk.png"), clip=between(page, "main .govuk-caption-l", "section[aria-labelledby=risk]", width),
                             full_page=True)
             page.locator("section[aria-labelledby=provisional]").screenshot(path=str(args.out / "la-provisional.png"))
             go("/risk")

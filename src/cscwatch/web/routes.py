@@ -342,8 +342,7 @@ async def login_form(request: Request, next: Annotated[str | None, Query(max_len
 
 
 @router.post("/login", tags=["pages"], summary="Sign in", response_class=Response,
-             responses={303: {"description": "Signed in: to the page asked for"},
-                        **ok_response(("html",), "unused"), **error_responses(400, 401)})
+             responses={303: {"description": "Signed in: to the page asked for"}, **error_responses(400, 401)})
 async def login(request: Request) -> Response:
     """Check the username and password (scrypt, constant work for unknown users) and start a
     session. The form must carry the session's CSRF token."""

@@ -136,7 +136,7 @@ class Site:
     def _private_route(self, path: str, build: Callable[..., dict[str, Any]], params: list[inspect.Parameter],
                        template: str | None, tables: Any, filename: Any, formats: tuple[str, ...], summary: str,
                        description: str, tag: str) -> None:
-        from cscwatch.web.auth import PRIVATE_HEADERS, account_of
+        from cscwatch.web.auth import PRIVATE_HEADERS, account_of, log_out, username_of
 
         fmt_type = Literal[formats]  # type: ignore[valid-type]
         extra = [inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY,
@@ -149,6 +149,8 @@ class Site:
             table = kw.pop("table", None)
             gen = generation_of(request)
             account = await run_in_threadpool(account_of, request, gen.store)
+            if account is None and username_of(request):    # an account removed since: signed out
+                log_out(request)
 
             def produce() -> Entry:
                 from cscwatch.web.auth import csrf_token
