@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/web.py [--db STORE] [--clients 50] [--duration 20] [--skip-browser]
 
-Starts ``cscwatch serve --no-risk`` (uvicorn, one process) in a subprocess on a copy of the store
+Starts ``cscwatch serve`` (uvicorn, one process) in a subprocess on a copy of the store
 (``--db``, ``$CSCWATCH_DB``, ``var/cscwatch.duckdb``; else a store built from the bundled data into a
-temporary folder), waits until the store generation is warm, then runs:
+temporary folder), waits until the store generation is warm and its background work (the default
+plan, the themes, each LA's report panel) is done, then runs:
 
 1. **Warm**: a baseline against ``/healthz``, then 20 LA pages and their ``/api/la`` twins, each
    requested before the phase so every answer comes from the response cache (target, issue 7:
@@ -193,7 +194,7 @@ def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 300) -> dict:
             raise SystemExit(f"the server exited with {proc.returncode}")
         try:
             health = httpx.get(base + "/healthz", timeout=5).json()
-            if health.get("warm"):
+            if health.get("warm") and health.get("background", "done") in ("done", "failed"):
                 return health
         except httpx.HTTPError:
             pass
@@ -262,7 +263,9 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         proc = subprocess.Popen([sys.executable, "-m", "cscwatch.cli", "serve", "--db", str(store_path),
-                                 "--port", str(port), "--no-risk", "--workers", str(args.workers)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                 "--port", str(port), "--workers", str(args.workers)],
+                                env={**os.environ, "CSCWATCH_SESSION_SECRET": str(Path(tmp) / "session.key")},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             t0 = time.perf_counter()
             health = wait_ready(base, proc)

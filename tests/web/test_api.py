@@ -62,7 +62,7 @@ def test_la_page_uses_the_one_context(client, web_store):
     api = client.get("/api/la/Norfolk").json()
     ctx = to_jsonable(la_context(web_store, "926"))
     assert api["measures"] == ctx["measures"] and api["inspections"] == ctx["inspections"]
-    assert api["risk"] is None
+    assert api["risk"] == ctx["risk"] and api["risk"]["available"]
     ids = [m["measure_id"] for m in api["measures"]]
     assert {"cin_rereferral_pct", "cin_assessment_45d_pct", "icpc_15days_pct", "care_leavers_eet_17_18_pct"} <= set(ids)
 
@@ -249,28 +249,21 @@ def test_static_assets_are_local_compressed_and_long_lived(client):
     assert client.get("/assets/images/favicon.svg").status_code == 200
 
 
-def test_risk_panel_when_the_model_is_ready(client, app):
-    gen = app.state.generations.current
-    risk = gen.risk
-    old = (risk.state, risk._explain)
-    risk.state = "ready"
-    risk._explain = lambda: lambda store, la: {
-        "la_code_old": la, "probability": 0.42, "band": "high", "rank": 1, "n_las": 150, "as_of": "2025-01-01",
-        "target": "inadequate", "model": "ensemble", "scheduled": "standard",
-        "pushing_up": [{"text": "caseloads rising 3 years running"}], "pushing_down": [], "features": {}}
-    gen.cache.clear()
-    try:
-        html = client.get("/la/202").text
-        assert "Risk of an inadequate next inspection" in html and "42%" in html
-        assert "caseloads rising 3 years running" in html
-        assert client.get("/api/la/202").json()["risk"]["band"] == "high"
-    finally:
-        risk.state, risk._explain = old
-        gen.cache.clear()
+def test_la_risk_panel_reads_the_published_scores(client, web_store):
+    from cscwatch.risk.context import la_risk_context
+    from cscwatch.output import to_jsonable
+
+    panel = client.get("/api/la/202").json()["risk"]
+    assert panel == to_jsonable(la_risk_context(web_store, "202"))
+    assert {"p_inspected_12m", "p_inadequate_if_inspected", "p_inadequate_12m", "window", "status", "reasons",
+            "accuracy", "band_label"} <= set(panel)
+    html = client.get("/la/202").text
+    assert 'id="risk"' in html and panel["accuracy"] in html and 'href="/model-card"' in html
 
 
 # -- the OpenAPI description matches the answers ----------------------------------------------------
-EXAMPLES = {"code": "926", "measure_id": "cin_rereferral_pct", "name": "cscwatch.js"}
+EXAMPLES = {"code": "926", "measure_id": "cin_rereferral_pct", "name": "cscwatch.js", "year": "2025",
+            "sha256": "a" * 64}
 BAD = {"code": "Atlantis", "measure_id": "no_such_measure"}
 
 
@@ -319,7 +312,7 @@ def test_serve_get_prints_the_response(store_file, tmp_path):
     from cscwatch.cli import app as cli
 
     runner = CliRunner()
-    ok = runner.invoke(cli, ["serve", "--db", str(store_file), "--no-risk", "--get", "/api/la/926"])
+    ok = runner.invoke(cli, ["serve", "--db", str(store_file), "--no-risk", "--get", "/api/la/926"])  # old scripts
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["la"]["la_name"] == "Norfolk"
     assert runner.invoke(cli, ["serve", "--db", str(store_file), "--no-risk", "--get", "/api/la/999"]).exit_code == 1

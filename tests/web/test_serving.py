@@ -41,7 +41,7 @@ def test_build_while_serving_never_fails_a_request_and_the_new_build_is_served(s
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    server = subprocess.Popen(_cscwatch("serve", "--db", str(db), "--port", str(port), "--no-risk"),
+    server = subprocess.Popen(_cscwatch("serve", "--db", str(db), "--port", str(port)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     statuses: list[tuple[str, int]] = []
     stop = threading.Event()
@@ -110,7 +110,7 @@ def test_a_second_writer_gets_a_clear_message_while_the_server_holds_nothing(sto
 
     db = tmp_path / "s.duckdb"
     shutil.copyfile(store_file, db)
-    app = create_app(db, risk=False)
+    app = create_app(db, precompute=False)
     generations = app.state.generations
     first = generations.current.id
     with updating(db) as store:                           # would raise StoreBusy if the server held a lock

@@ -14,10 +14,15 @@ DOWNLOADS = [("/", t) for t in ("las", "grade_shares", "recent_inspections")] + 
     [("/measure/cin_rereferral_pct", t) for t in ("ranking", "distribution", "regions")] + \
     [("/measure/csc_spend_per_child_gbp", "ranking"), ("/measure/population_0_17", "ranking"),
      ("/compare?la=926&la=935&la=201", "comparison"), ("/measures", "measures"), ("/las", "las"),
-     ("/search?q=kent", "results"), ("/api/la/201?peers=202,203", "measures")]
+     ("/search?q=kent", "results"), ("/api/la/201?peers=202,203", "measures")] + \
+    [("/risk", t) for t in ("scores", "bands")] + [("/themes", t) for t in ("themes", "by_grade", "separation",
+                                                                          "evidence")] + \
+    [("/plan", t) for t in ("events", "capacity", "after_horizon")] + \
+    [("/returns/851", "files"), ("/returns/851", "provisional"), ("/la/851", "provisional")]
 WORKBOOKS = ["/la/926/workbook.xlsx", "/la/201/workbook.xlsx", "/la/835/workbook.xlsx",
              "/la/926/workbook.xlsx?neighbours=2021&average=median",
-             "/measure/cin_rereferral_pct/workbook.xlsx", "/measure/csc_spend_per_child_gbp/workbook.xlsx"]
+             "/measure/cin_rereferral_pct/workbook.xlsx", "/measure/csc_spend_per_child_gbp/workbook.xlsx",
+             "/la/851/workbook.xlsx", "/la/841/workbook.xlsx", "/plan/workbook.xlsx"]
 DATE_HEADERS = re.compile(r"^(Started|Ended|Published|Published by|Period ends|As at|Date|Created|Abolished)$")
 CODE_NAME = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
 
@@ -60,11 +65,15 @@ def test_workbooks(client, path):
     r = client.get(path)
     assert r.status_code == 200
     sheets = check_workbook(r.content)
-    if path.startswith("/la/"):
+    if path.startswith("/plan"):
+        assert {"Plan", "Capacity by month", "After the plan", "Simulation"} <= set(sheets)
+    elif path.startswith("/la/"):
         assert list(sheets)[:3] == ["Profile", "Measures", "Trends"] and list(sheets)[-1] == "Sources"
         assert {"Inspections", "Visits"} <= set(sheets)
         sources = sheets["Sources"]
         assert any("Ofsted" in str(r[0]) for r in sources[1:])
+        assert ("Provisional figures" in sheets) == (path == "/la/851/workbook.xlsx")
+        assert ("Recommendations" in sheets) == (path == "/la/841/workbook.xlsx")
     else:
         every = sheets["Every LA and year"]
         header = every[0]
@@ -89,19 +98,11 @@ def test_spend_is_money_and_counts_are_whole(client):
     assert headers[5] == "Value (count)" and ws.cell(head + 1, 6).number_format == "#,##0"
 
 
-def test_la_workbook_has_the_early_warning_sheet_when_the_model_is_ready(client, app):
-    gen = app.state.generations.current
-    old = (gen.risk.state, gen.risk._explain)
-    gen.risk.state = "ready"
-    gen.risk._explain = lambda: lambda store, la: {
-        "la_code_old": la, "probability": 0.31, "band": "raised", "rank": 9, "n_las": 150, "as_of": "2025-06-01",
-        "target": "inadequate", "model": "ensemble", "pushing_up": [{"text": "agency rate up"}],
-        "pushing_down": ["stable placements"], "features": {}}
-    gen.cache.clear()
-    try:
-        sheets = check_workbook(client.get("/la/926/workbook.xlsx").content)
-        warning = sheets["Early warning"]
-        assert "31%" in warning[1][1] and ["pushing the risk up", "agency rate up"] in warning
-    finally:
-        gen.risk.state, gen.risk._explain = old
-        gen.cache.clear()
+def test_la_workbook_has_the_early_warning_sheet_from_the_published_scores(client):
+    panel = client.get("/api/la/926").json()["risk"]
+    sheets = check_workbook(client.get("/la/926/workbook.xlsx").content)
+    warning = sheets["Early warning"]
+    values = {row[0]: row[1] for row in warning if row and row[0]}
+    assert values["Band"] == panel["band_label"] and values["Status"] == panel["status"]["label"]
+    assert values["Chance of being judged inadequate within 12 months"] == f"{round(100 * panel['p_inadequate_12m'], 1)}%"
+    assert any(row[:2] == ["Pushing the chance up", panel["reasons"][0]] for row in warning)

@@ -1,4 +1,6 @@
-"""The LA profile: identity, how current the data is, inspections, visits and key measures."""
+"""The LA profile: identity, how current the data is, inspections, visits, key measures, the
+early-warning panel (published scores), what its last report said (themes and recommendations) and
+its own provisional figures beside the published ones (when its returns are loaded)."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,9 +9,11 @@ from typing import Any, Literal
 from cscwatch.contexts.comparator import Comparator
 from cscwatch.contexts.freshness import freshness
 from cscwatch.contexts.measures import comparator_kind, measure_lines
+from cscwatch.contexts.returns import provisional_panel, with_provisional
 from cscwatch.contexts.snapshot import snapshot
+from cscwatch.contexts.themes import la_themes
 from cscwatch.identity import directory
-from cscwatch.risk.context import la_risk_context
+from cscwatch.contexts.risk import la_risk
 from cscwatch.store import Store
 from cscwatch.warehouse.sources import KEY_MEASURES
 
@@ -62,9 +66,10 @@ def la_context(store: Store, la: str, comparator: Comparator = Comparator(), *, 
     inspections = snap.inspections(d.history_codes(code))
     latest = next((i for i in inspections if i["judgements"]), None)
     areas = comparator.areas(store, code)
+    provisional = provisional_panel(store, code)
     return {
         "la": la_info(info),
-        "freshness": freshness(store, today),
+        "freshness": with_provisional(freshness(store, today), provisional),
         "comparator": {**comparator.as_dict(), "kind": comparator_kind(comparator),
                        "areas": [{"la_code_old": a, "la_name": (d.get(a) or {}).get("la_name", a)} for a in areas]},
         "latest_inspection": latest,
@@ -76,5 +81,7 @@ def la_context(store: Store, la: str, comparator: Comparator = Comparator(), *, 
         "measures_scope": scope,
         "measures_available": available,
         "notes": _notes(code, lineage, groups),
-        "risk": la_risk_context(store, code) if store.has_table("risk_run") else {"available": False},
+        "risk": la_risk(store, code) if snap.has_table("risk_run") else {"available": False},
+        "themes": la_themes(store, code),
+        "provisional": provisional,
     }

@@ -13,9 +13,14 @@ Shape (all plain JSON-able data; docs/planner.md has an example):
 * ``simulation``: ``available``, ``paragraph`` (the newest saved simulation in one plain paragraph),
   ``policies``, ``period``, ``run_id``, ``created_at``;
 * ``defaults``: which parameters were defaulted and to what (the page shows them).
+
+The dashboard's plan (:func:`plan_page_context`) is the same context with the risk taken from the
+scores ``cscwatch build`` published (never a model fitted while serving), each LA's published band
+beside its events, and how current it all is.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -26,6 +31,10 @@ from cscwatch.planner.simulate import latest_simulation
 from cscwatch.store import Store
 
 DEFAULT_MONTHS = 36
+#: The published probability the dashboard's plan brings LAs forward by: the chance an inspection
+#: would judge the LA inadequate (what ``risk_on`` gives the CLI's plan), not the 12-month chance,
+#: which already counts when the rules make an inspection due.
+PLAN_RISK = "p_inadequate_if_inspected"
 
 
 def plan_context(store: Store, *, start: date | None = None, months: int = DEFAULT_MONTHS,
@@ -108,3 +117,63 @@ def _num(v: Any) -> str:
 
 def _pct(v: float | None) -> str:
     return "n/a" if v is None else f"{100 * v:.0f}%"
+
+
+def published_plan_risk(store: Store) -> dict[str, Any]:
+    """The published scores the dashboard plans with: ``{"as_of", "risk": {code: p}, "bands": {code:
+    label}}`` (empty when nothing is published; the plan then follows the rules alone)."""
+    from cscwatch.contexts.risk import published_risk
+
+    page = published_risk(store)
+    las = page.get("las", [])
+    return {"as_of": page.get("as_of"), "available": bool(page.get("available")),
+            "risk": {la["la_code_old"]: la[PLAN_RISK] for la in las if la.get(PLAN_RISK) is not None},
+            "bands": {la["la_code_old"]: la["band_label"] for la in las}}
+
+
+_BAND_IN_REASON = re.compile(r" \((?:high|raised|medium|low|very high|very low|elevated)\)$")
+
+
+def _with_published_bands(ctx: dict[str, Any], bands: dict[str, str]) -> dict[str, Any]:
+    """Every LA's band as ``/risk`` publishes it (one vocabulary across the pages)."""
+    def fix(row: dict[str, Any]) -> dict[str, Any]:
+        out = {**row, "risk_band": bands.get(row["la_code_old"])}
+        if out.get("reason"):
+            out["reason"] = _BAND_IN_REASON.sub(" if inspected", out["reason"])
+        return out
+    timeline = {**ctx["timeline"], "las": [{**fix(r), "events": [fix({**e, "la_code_old": r["la_code_old"]})
+                                                                  for e in r["events"]]}
+                                           for r in ctx["timeline"]["las"]]}
+    return {**ctx, "events": [fix(e) for e in ctx["events"]], "unfitted": [fix(e) for e in ctx["unfitted"]],
+            "after_horizon": [fix(e) for e in ctx["after_horizon"]], "timeline": timeline}
+
+
+def plan_page_context(store: Store, *, start: date | None = None, months: int = DEFAULT_MONTHS,
+                      capacity: str | None = None, policy: str = "risk_based",
+                      today: date | None = None) -> dict[str, Any]:
+    """``/plan`` and ``/api/plan``: :func:`plan_context` on the published risk scores, with each LA's
+    published band and how current it is. CP-SAT takes seconds, so the default plan is made once per
+    store generation (single-flight: a second request waits for the first)."""
+    from cscwatch.contexts.freshness import day_text, freshness
+    from cscwatch.contexts.snapshot import snapshot
+
+    published = published_plan_risk(store)
+
+    def make() -> dict[str, Any]:
+        return _with_published_bands(plan_context(store, start=start, months=months, capacity=capacity,
+                                                  policy=policy, risk=published["risk"] if policy == "risk_based"
+                                                  else None), published["bands"])
+    default = (start, months, capacity, policy) == (None, DEFAULT_MONTHS, None, "risk_based")
+    # The default plan is kept for the generation; any other is cached only as responses (bounded).
+    ctx = snapshot(store).memo("plan_page", make) if default else make()
+    fresh = freshness(store, today)
+    if published["available"]:
+        line = (f"The plan brings LAs forward by the early-warning scores as of "
+                f"{day_text(date.fromisoformat(published['as_of']))} (chance of an inadequate judgement if inspected)")
+    else:
+        line = "No early-warning scores are published in this store: the plan follows the rules alone"
+    warnings = list(ctx["warnings"])
+    if policy == "risk_based" and not published["available"]:
+        warnings.append("no published early-warning scores: every LA is planned at its usual month")
+    return {**ctx, "warnings": warnings, "risk_as_of": published["as_of"], "risk_published": published["available"],
+            "freshness": {**fresh, "summary": f"{fresh['summary']}; {line}", "extra": [*fresh.get("extra", []), line]}}

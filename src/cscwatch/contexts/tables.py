@@ -150,9 +150,32 @@ VISIT_COLUMNS = [Column("visit_type", "Visit"), Column("visit_date", "Date", "da
                  Column("source", "Source")]
 
 
+PROVISIONAL_COLUMNS = [Column("title", "Measure", width=44), Column("unit", "Unit", width=14),
+                       Column("period", "Year to 31 March"),
+                       Column("provisional", "Provisional (the LA's own returns)", "number", 1),
+                       Column("provisional_suppression", "Provisional suppressed (c)"),
+                       Column("published", "Published by DfE, same year", "number", 1),
+                       Column("published_status", "Published status"),
+                       Column("difference", "Provisional minus published", "number", 1),
+                       Column("latest_published_period", "Latest published year"),
+                       Column("latest_published", "Latest published figure", "number", 1),
+                       Column("computed_at", "Provisional computed", "datetime"),
+                       Column("measure_id", "Measure id", width=24)]
+
+
+def provisional_table(ctx: dict[str, Any], panel: dict[str, Any]) -> Table:
+    """An LA's provisional figures beside the published ones (suppressed: counts under 5 show c)."""
+    name = panel.get("la_name") or panel["la_code_old"]
+    return Table("Provisional figures", f"{name}: provisional figures from its own returns beside DfE's published "
+                 "figures", PROVISIONAL_COLUMNS, panel["rows"], as_at=_as_at(ctx),
+                 source=f"{name}'s SSDA903 and CIN census returns (provisional); DfE statistics (published)",
+                 notes=[panel.get("note") or "Provisional figures are computed from the LA's own returns."])
+
+
 def la_tables(ctx: dict[str, Any]) -> dict[str, Table]:
     la = ctx["la"]
-    return {
+    extra = {"provisional": provisional_table(ctx, ctx["provisional"])} if ctx.get("provisional") else {}
+    return {**extra,
         "measures": _mixed_table("Measures", f"{la['la_name']}: measures against {ctx['comparator']['label'].lower()},"
                                  " region and England", ctx, ctx["measures"],
                                  source="DfE and ONS official statistics (see each row)"),
@@ -210,21 +233,19 @@ def la_workbook(ctx: dict[str, Any]) -> list[Table]:
                Column("region", "Region (whole region)", "number", places, decimals_key="decimals"),
                Column("england", "England (whole country)", "number", places, decimals_key="decimals"),
                Column("measure_id", "Measure id", width=24)], trend_rows, as_at=_as_at(ctx))]
-    risk = ctx.get("risk")
-    if risk:
-        reasons = [{"direction": "pushing the risk up", "reason": x.get("text") if isinstance(x, dict) else x}
-                   for x in risk.get("pushing_up", [])]
-        reasons += [{"direction": "pulling it down", "reason": x.get("text") if isinstance(x, dict) else x}
-                    for x in risk.get("pushing_down", [])]
-        summary = [{"direction": "score",
-                    "reason": f"Estimated chance the next inspection judges overall effectiveness "
-                              f"{str(risk.get('target', 'inadequate')).replace('_', ' ')}: "
-                              f"{round(100 * risk['probability'])}% ({risk.get('band')} risk), ranked "
-                              f"{risk.get('rank')} of {risk.get('n_las')} as of {risk.get('as_of')}; "
-                              f"{risk.get('model')} model. A statistical estimate, not a judgement."}]
-        out.append(Table("Early warning", f"{la['la_name']}: early-warning score and reasons",
-                         [Column("direction", "What", width=24), Column("reason", "Reason", width=100)],
-                         summary + reasons, as_at=_as_at(ctx), suppression_key=False))
+    risk = ctx.get("risk") or {}
+    if risk.get("available"):
+        out.append(Table("Early warning", f"{la['la_name']}: early warning as of {_day(risk['as_of'])}",
+                         [Column("what", "What", width=36), Column("value", "Value", width=100)],
+                         risk_panel_rows(risk), as_at=_as_at(ctx), suppression_key=False,
+                         source=f"cscwatch early warning ({risk.get('model')} model), published scores",
+                         notes=[risk.get("accuracy") or "", "A statistical estimate from published data, not a "
+                                "judgement. The model card says how it was made and tested."]))
+    if ctx.get("provisional"):
+        out.append(tables["provisional"])
+    themes = ctx.get("themes") or {}
+    if themes.get("report"):
+        out.append(recommendations_table(ctx, themes))
     out += [tables["inspections"], tables["visits"], sources_table(ctx)]
     return out
 
@@ -387,3 +408,195 @@ def search_tables(ctx: dict[str, Any]) -> dict[str, Table]:
     return {"results": Table("Search", f"Local authorities matching '{ctx['q']}'", [
         *LA_ID_COLUMNS, Column("current", "Still exists", "boolean"),
         Column("score", "Match (1 = exact)", "number", 2)], ctx["results"], as_at=_as_at(ctx), suppression_key=False)}
+
+
+# -- early warning ----------------------------------------------------------------------------
+def _pct(v: Any) -> float | None:
+    return None if v is None else round(100 * float(v), 1)
+
+
+def risk_panel_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """One LA's early-warning panel as (what, value) rows for its workbook."""
+    w = r.get("window") or {}
+    st = r.get("status") or {}
+    rows = [{"what": "Status", "value": st.get("label")},
+            {"what": "Band", "value": r.get("band_label")},
+            {"what": "Rank (1 = highest chance of inadequate within 12 months)", "value": f"{r.get('rank')} of "
+                                                                                         f"{r.get('n_las')}"},
+            {"what": "Chance of a standard or short inspection within 12 months", "value": f"{_pct(r.get('p_inspected_12m'))}%"},
+            {"what": "Chance an inspection judges it inadequate", "value": f"{_pct(r.get('p_inadequate_if_inspected'))}%"},
+            {"what": "Chance of being judged inadequate within 12 months", "value": f"{_pct(r.get('p_inadequate_12m'))}%"}]
+    if w:
+        rows.append({"what": "Next inspection window (Ofsted's rules)",
+                     "value": f"{w.get('event')}: {w.get('earliest')} to {w.get('latest')} (usual {w.get('usual')}; "
+                              f"{str(w.get('status') or '').replace('_', ' ')})"})
+    if st.get("judged_inadequate"):
+        visits = st.get("monitoring_visits_since")
+        rows.append({"what": "Monitoring visits since the judgement",
+                     "value": "not all on record" if visits is None else str(visits)})
+    rows += [{"what": "Pushing the chance up", "value": x} for x in r.get("reasons", [])]
+    rows += [{"what": "Pulling it down", "value": x} for x in r.get("reasons_down", [])]
+    return rows
+
+
+RISK_COLUMNS = [Column("rank", "Rank (1 = highest chance of inadequate within 12 months)", "integer"),
+                Column("la_name", "Local authority", width=30), Column("la_code_old", "DfE LA code"),
+                Column("la_code_new", "ONS code"), Column("region", "Region", width=24),
+                Column("band_label", "Band", width=22), Column("status_label", "Current status", width=60),
+                Column("p_inspected_3m_pct", "Inspected within 3 months (%)", "number", 1),
+                Column("p_inspected_6m_pct", "Inspected within 6 months (%)", "number", 1),
+                Column("p_inspected_12m_pct", "Inspected within 12 months (%)", "number", 1),
+                Column("p_inadequate_if_inspected_pct", "Inadequate if inspected (%)", "number", 1),
+                Column("p_inadequate_12m_pct", "Inadequate within 12 months (%)", "number", 1),
+                Column("window_event", "Next inspection (rules)"), Column("window_earliest", "Window opens", "date"),
+                Column("window_usual", "Usual date", "date"), Column("window_latest", "Window closes", "date"),
+                Column("window_status", "Window status"),
+                Column("monitoring_visits_since", "Monitoring visits since an inadequate judgement", "integer"),
+                Column("reasons_text", "Pushing the chance up", width=80),
+                Column("reasons_down_text", "Pulling it down", width=80)]
+
+
+def risk_rows(las: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for r in las:
+        w = r.get("window") or {}
+        row = {**r, "status_label": r["status"]["label"], "monitoring_visits_since": r["status"]["monitoring_visits_since"],
+               "window_event": w.get("event"), "window_earliest": w.get("earliest"), "window_usual": w.get("usual"),
+               "window_latest": w.get("latest"), "window_status": (w.get("status") or "").replace("_", " ") or None,
+               "reasons_text": "; ".join(r.get("reasons", [])), "reasons_down_text": "; ".join(r.get("reasons_down", []))}
+        for k in ("p_inspected_3m", "p_inspected_6m", "p_inspected_12m", "p_inadequate_if_inspected", "p_inadequate_12m"):
+            row[f"{k}_pct"] = _pct(r.get(k))
+        out.append(row)
+    return out
+
+
+def risk_tables(ctx: dict[str, Any]) -> dict[str, Table]:
+    if not ctx.get("available"):
+        return {"scores": Table("Early warning", "No early-warning scores are published in this store", RISK_COLUMNS,
+                                [], as_at=_as_at(ctx), suppression_key=False)}
+    src = {"source": f"cscwatch early warning ({ctx['model']} model, backtest {ctx['backtest_years']})",
+           "as_at": _as_at(ctx), "suppression_key": False}
+    return {
+        "scores": Table("Early warning", f"Early warning for every local authority as of {_day(ctx['as_of'])}"
+                        + (f", {ctx['region']}" if ctx.get("region") else ""), RISK_COLUMNS, risk_rows(ctx["las"]),
+                        period=f"12 months from {_day(ctx['as_of'])}",
+                        notes=[ctx["accuracy"], "A statistical estimate from published data, not a judgement; see the "
+                               "model card."], **src),
+        "bands": Table("Bands", "How the bands are cut, and how often each was judged inadequate in the backtest", [
+            Column("label", "Band", width=16), Column("lower_pct", "From (%)", "number", 2),
+            Column("upper_pct", "Below (%)", "number", 2), Column("share_pct", "Share of backtest LA-quarters (%)", "number", 1),
+            Column("n_rows", "Backtest LA-quarters", "integer"),
+            Column("observed_pct", "Judged inadequate within 12 months (%)", "number", 1),
+            Column("predicted_pct", "Mean predicted (%)", "number", 1)],
+            [{**b, "lower_pct": None if b["lower"] is None else round(100 * b["lower"], 2),
+              "upper_pct": None if b["upper"] is None else round(100 * b["upper"], 2), "share_pct": _pct(b["share"]),
+              "observed_pct": _pct(b["observed_rate"]), "predicted_pct": _pct(b["mean_predicted"])} for b in ctx["bands"]],
+            notes=[ctx["band_note"]], **src),
+    }
+
+
+# -- themes -----------------------------------------------------------------------------------
+def _theme_columns(group: str | None = None) -> list[Column]:
+    cols = [Column("title", "Theme", width=44)]
+    if group:
+        cols.append(Column(group, {"grade": "Overall grade", "framework": "Framework", "year": "Year"}[group]))
+    return cols + [Column("reports", "Reports", "integer"),
+                   Column("concern_reports", "Reports raising it as a concern", "integer"),
+                   Column("concern_rate_pct", "Share raising it as a concern (%)", "number", 1),
+                   Column("concern_rate_low_pct", "95% interval from (%)", "number", 1),
+                   Column("concern_rate_high_pct", "95% interval to (%)", "number", 1),
+                   Column("strength_reports", "Reports mostly praising it", "integer"),
+                   Column("concern_sentences", "Concern sentences", "integer"),
+                   Column("strength_sentences", "Strength sentences", "integer"), Column("theme", "Theme id", width=20)]
+
+
+def _theme_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**r, **{f"{k}_pct": _pct(r.get(k)) for k in ("concern_rate", "concern_rate_low", "concern_rate_high")}}
+            for r in rows]
+
+
+def themes_tables(ctx: dict[str, Any]) -> dict[str, Table]:
+    src = {"source": "Ofsted inspection reports, classified by cscwatch (see docs/themes.md for its accuracy)",
+           "as_at": _as_at(ctx), "suppression_key": False}
+    if not ctx.get("available"):
+        return {"themes": Table("Themes", ctx.get("message") or "No report text", _theme_columns(), [], **src)}
+    f = ctx["filters"]
+    chosen = ", ".join(f"{k} {v}" for k, v in f.items() if v) or "all reports"
+    evidence = [{**e, "polarity": p} for by in ctx["evidence"].values() for p, rows in by.items() for e in rows]
+    sep_rows = [{**r, **{f"{k}_pct": _pct(r.get(k)) for k in (
+        "inadequate_rate", "inadequate_rate_low", "inadequate_rate_high", "good_rate", "good_rate_low", "good_rate_high",
+        "difference", "difference_low", "difference_high")}} for r in ctx["separation"]]
+    return {
+        "themes": Table("Themes", f"What inspectors said, by theme ({chosen})", _theme_columns(),
+                        _theme_rows(ctx["themes"]), **src),
+        "by_grade": Table("Themes by grade", "What inspectors said, by theme and overall grade",
+                          _theme_columns("grade"), _theme_rows(ctx["by_grade"]), **src),
+        "separation": Table("Inadequate vs good", "Which themes separate inadequate from good or outstanding reports", [
+            Column("title", "Theme", width=44),
+            Column("inadequate_concern_reports", "Inadequate reports raising it", "integer"),
+            Column("inadequate_reports", "Inadequate reports", "integer"),
+            Column("inadequate_rate_pct", "Inadequate: share (%)", "number", 1),
+            Column("inadequate_rate_low_pct", "Inadequate: 95% interval from (%)", "number", 1),
+            Column("inadequate_rate_high_pct", "Inadequate: 95% interval to (%)", "number", 1),
+            Column("good_concern_reports", "Good or outstanding reports raising it", "integer"),
+            Column("good_reports", "Good or outstanding reports", "integer"),
+            Column("good_rate_pct", "Good or outstanding: share (%)", "number", 1),
+            Column("good_rate_low_pct", "Good or outstanding: 95% interval from (%)", "number", 1),
+            Column("good_rate_high_pct", "Good or outstanding: 95% interval to (%)", "number", 1),
+            Column("difference_pct", "Difference (percentage points)", "number", 1),
+            Column("difference_low_pct", "Difference: 95% interval from", "number", 1),
+            Column("difference_high_pct", "Difference: 95% interval to", "number", 1), Column("theme", "Theme id", width=20)],
+            sep_rows, notes=["Intervals: Wilson for each share, Newcombe for the difference."], **src),
+        "evidence": Table("Evidence", "Evidence sentences, most confident first", [
+            Column("theme", "Theme id", width=20), Column("polarity", "Concern or strength"),
+            Column("text", "Sentence", width=100), Column("la_name", "Local authority", width=28),
+            Column("framework", "Framework"), Column("overall", "Overall grade"),
+            Column("start_date", "Inspection started", "date"), Column("page", "Report page", "integer"),
+            Column("sha256", "Report (SHA-256)", width=20)], evidence, **src),
+    }
+
+
+def recommendations_table(ctx: dict[str, Any], themes: dict[str, Any]) -> Table:
+    la = ctx["la"]
+    rows = [{**r, "which": "Last report"} for r in themes.get("recommendations", [])]
+    rows += [{**r, "which": "Report before"} for r in themes.get("previous_recommendations", [])]
+    return Table("Recommendations", f"{la['la_name']}: recommendations of its last two reports and their follow-up", [
+        Column("which", "Report"), Column("start_date", "Inspection started", "date"), Column("rec_no", "No.", "integer"),
+        Column("text", "Recommendation", width=100), Column("themes", "Themes", width=30),
+        Column("followup_text", "Follow-up", width=30), Column("evidence", "What the next report said", width=100),
+        Column("page", "Report page", "integer")], rows, as_at=_as_at(ctx), suppression_key=False,
+        source="Ofsted inspection reports, classified by cscwatch",
+        notes=["Follow-up is matched automatically and is right about half the time on held-out reports: read the "
+               "deciding sentence, not the status alone (docs/themes.md)."])
+
+
+# -- plan -------------------------------------------------------------------------------------
+def plan_tables(ctx: dict[str, Any]) -> dict[str, Table]:
+    from cscwatch.planner.xlsx import plan_tables as tables
+
+    return tables(ctx)
+
+
+# -- returns ----------------------------------------------------------------------------------
+def returns_tables(ctx: dict[str, Any]) -> dict[str, Table]:
+    la = ctx["la"]
+    files = [{**f, "year": y["year"]} for y in ctx["years"] for f in y["files"]]
+    out = {"files": Table("Returns loaded", f"{la['la_name']}: returns loaded into cscwatch", [
+        Column("year", "Year to 31 March", "integer"), Column("kind", "File"), Column("file_name", "File name", width=30),
+        Column("status", "Status"), Column("n_rows", "Rows", "integer"), Column("error", "Error", width=60),
+        Column("ingested_at", "Loaded", "datetime")], files, as_at=_as_at(ctx), suppression_key=False)}
+    if ctx.get("provisional"):
+        out["provisional"] = provisional_table(ctx, ctx["provisional"])
+    return out
+
+
+def child_issue_tables(ctx: dict[str, Any]) -> dict[str, Table]:
+    """Child-level (login only): every validation issue with the child's pseudonymised key and row."""
+    rows = [{**i, "child_key": c["child_key"]} for c in ctx["children"] for i in c["issues"]]
+    rows += [{**i, "child_key": None} for i in ctx["la_level"]]
+    return {"issues": Table("Validation issues", f"{ctx['la']['la_name']} {ctx['year']}: validation issues per child", [
+        Column("child_key", "Child (pseudonymised key)", width=34), Column("return_type", "Return"),
+        Column("rule_code", "Rule"), Column("severity", "Severity"), Column("table_name", "Table"),
+        Column("columns", "Fields", width=24), Column("row_no", "Row in the file", "integer"),
+        Column("message", "Message", width=80)], rows, as_at=_as_at(ctx), suppression_key=False,
+        notes=["Child-level: for the logged-in account only. Children appear by pseudonymised key, never by ID."])}

@@ -1,85 +1,76 @@
-"""The plan as an Excel workbook. ONE function, :func:`plan_workbook`, to switch over to the shared
-``cscwatch.tables`` writer when it lands (title block, human headers, number formats, dates,
-autofilter, frozen header): until then it writes the same things with xlsxwriter itself."""
+"""The plan as tables and as an Excel workbook, written by the one table writer (:mod:`cscwatch.tables`:
+title block, human headers, number formats, autofilter, frozen header), so the dashboard's
+downloads of ``/plan`` and ``cscwatch plan --format xlsx`` are the same tables."""
 from __future__ import annotations
 
-import io
 from typing import Any
 
-#: (sheet, context key, [(column key, header, width, kind)]) ; kind: text | pct | int | month
-SHEETS: tuple[tuple[str, str, list[tuple[str, str, int, str]]], ...] = (
-    ("Plan", "events", [("month", "Month", 9, "month"), ("la_name", "Local authority", 28, "text"),
-                        ("la_code_old", "LA code", 8, "text"), ("event", "Event", 20, "text"),
-                        ("status", "Status", 17, "text"), ("risk", "Risk of inadequate if inspected", 11, "pct"),
-                        ("risk_band", "Early-warning band", 10, "text"), ("earliest", "Window opens", 11, "month"),
-                        ("usual", "Usual month", 11, "month"), ("latest", "Window closes", 11, "month"),
-                        ("months_from_usual", "Months from usual", 10, "int"), ("reason", "Why", 60, "text"),
-                        ("last_grade", "Last overall grade", 14, "text"), ("rule_id", "Rule", 26, "text"),
-                        ("certainty", "Rule certainty", 11, "text")]),
-    ("Capacity by month", "months_summary", [("month", "Month", 9, "month"), ("standard", "Standard", 9, "int"),
-                                             ("short", "Short", 9, "int"), ("focused", "Focused visits", 9, "int"),
-                                             ("monitoring", "Monitoring visits", 10, "int"),
-                                             ("events", "All events", 9, "int"), ("limits_text", "Capacity used / limit",
-                                                                                  40, "text")]),
-    ("After the plan", "after_horizon", [("la_name", "Local authority", 28, "text"), ("event", "Event", 20, "text"),
-                                        ("earliest", "Window opens", 11, "month"), ("usual", "Usual month", 11, "month"),
-                                        ("latest", "Window closes", 11, "month"), ("reason", "Why", 50, "text")]),
-    ("Cannot be fitted", "unfitted", [("la_name", "Local authority", 28, "text"), ("event", "Event", 20, "text"),
-                                      ("earliest", "Window opens", 11, "month"), ("latest", "Window closes", 11, "month"),
-                                      ("reason", "Why", 60, "text")]),
-)
+from cscwatch.tables import Column, Table, write_xlsx
+
+MONTH = "Month (YYYY-MM)"
 
 
 def _limit(value: float | None) -> str:
     return "no limit" if value is None else f"{value:g}"
 
 
-def plan_workbook(context: dict[str, Any]) -> bytes:
-    """The plan context (:func:`cscwatch.contexts.plan.plan_context`) as an .xlsx file's bytes."""
-    import xlsxwriter
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
 
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False})
-    fmt = {"title": wb.add_format({"bold": True, "font_size": 14}), "note": wb.add_format({"italic": True}),
-           "head": wb.add_format({"bold": True, "bg_color": "#DEE0E2", "text_wrap": True, "valign": "top",
-                                  "bottom": 1}),
-           "pct": wb.add_format({"num_format": "0%"}), "int": wb.add_format({"num_format": "0"}),
-           "text": wb.add_format({"text_wrap": False}), "month": wb.add_format({"num_format": "@"})}
-    months = [{**m, "limits_text": "; ".join(f"{k} {v['used']:g}/{_limit(v['capacity'])}" for k, v in m["limits"].items())}
-              for m in context["months_summary"]]
-    data = {**context, "months_summary": months}
-    lines = [context.get("title") or "Inspection plan",
-             f"Policy {context['policy']}; capacity {context['capacity']['text']}; "
-             f"{'fits every window' if context['feasible'] else 'DOES NOT FIT: see Cannot be fitted'}",
-             *(f"Note: {w}" for w in context.get("warnings", []))]
-    for sheet, key, cols in SHEETS:
-        rows = data.get(key) or []
-        if key == "unfitted" and not rows:
-            continue
-        ws = wb.add_worksheet(sheet)
-        for i, line in enumerate(lines):
-            ws.write(i, 0, line, fmt["title"] if i == 0 else fmt["note"])
-        head = len(lines) + 1
-        for c, (_, header, width, _) in enumerate(cols):
-            ws.write(head, c, header, fmt["head"])
-            ws.set_column(c, c, width)
-        for r, row in enumerate(rows, start=head + 1):
-            for c, (k, _, _, kind) in enumerate(cols):
-                value = row.get(k)
-                if value is None:
-                    ws.write_blank(r, c, None)
-                elif kind in ("pct", "int"):
-                    ws.write_number(r, c, value, fmt[kind])
-                else:
-                    ws.write_string(r, c, str(value), fmt[kind])
-        ws.freeze_panes(head + 1, 0)
-        ws.autofilter(head, 0, head + max(len(rows), 1), len(cols) - 1)
+
+def _notes(context: dict[str, Any]) -> list[str]:
+    fits = "fits every window" if context["feasible"] else "does NOT fit every window: see Cannot be fitted"
+    return [f"Policy {context['policy']}; capacity {context['capacity']['text']}; {fits}",
+            *(f"Warning: {w}" for w in context.get("warnings", []))]
+
+
+def _event_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**r, "risk_pct": _pct(r.get("risk"))} for r in rows]
+
+
+def plan_tables(context: dict[str, Any]) -> dict[str, Table]:
+    """The plan context (:func:`cscwatch.contexts.plan.plan_context`) as its downloadable tables:
+    ``events``, ``capacity``, ``after_horizon`` and (when the capacity does not fit) ``unfitted``."""
+    title = context.get("title") or "Inspection plan"
+    period = f"{context['first_month']} to {context['last_month']}"
+    as_at = ((context.get("freshness") or {}).get("summary")) or None
+    common = {"period": period, "source": "cscwatch planner (Ofsted's scheduling rules, the register and the "
+                                          "early-warning scores)", "as_at": as_at, "notes": _notes(context),
+              "suppression_key": False}
+    window = [Column("earliest", "Window opens"), Column("usual", "Usual month"), Column("latest", "Window closes")]
+    events = [Column("month", MONTH), Column("la_name", "Local authority", width=28), Column("la_code_old", "DfE LA code"),
+              Column("event", "Event", width=20), Column("status", "Status", width=17),
+              Column("risk_pct", "Chance of an inadequate judgement if inspected (%)", "number", 1),
+              Column("risk_band", "Early-warning band", width=22), *window,
+              Column("months_from_usual", "Months from usual", "integer"), Column("reason", "Why", width=60),
+              Column("last_grade", "Last overall grade", width=14), Column("rule_id", "Rule", width=26),
+              Column("certainty", "Rule certainty")]
+    months = [{**m, "limits_text": "; ".join(f"{k} {v['used']:g}/{_limit(v['capacity'])}"
+                                             for k, v in m["limits"].items())} for m in context["months_summary"]]
+    tables = {
+        "events": Table("Plan", title, events, _event_rows(context["events"]), **common),
+        "capacity": Table("Capacity by month", f"{title}: events and capacity used each month", [
+            Column("month", MONTH), Column("standard", "Standard inspections", "integer"),
+            Column("short", "Short inspections", "integer"), Column("focused", "Focused visits", "integer"),
+            Column("monitoring", "Monitoring visits", "integer"), Column("events", "All events", "integer"),
+            Column("limits_text", "Capacity used / limit", width=40)], months, **common),
+        "after_horizon": Table("After the plan", f"{title}: events whose window runs past the plan", [
+            Column("la_name", "Local authority", width=28), Column("event", "Event", width=20), *window,
+            Column("reason", "Why", width=50)], context.get("after_horizon") or [], **common),
+    }
+    if context.get("unfitted"):
+        tables["unfitted"] = Table("Cannot be fitted", f"{title}: events the capacity cannot fit in their window", [
+            Column("la_name", "Local authority", width=28), Column("event", "Event", width=20),
+            Column("earliest", "Window opens"), Column("latest", "Window closes"), Column("reason", "Why", width=60)],
+            context["unfitted"], **common)
+    return tables
+
+
+def plan_workbook(context: dict[str, Any]) -> bytes:
+    """The plan context as an .xlsx file's bytes: one sheet per table, then the simulation's paragraph."""
+    tables = list(plan_tables(context).values())
     sim = (context.get("simulation") or {}).get("paragraph")
     if sim:
-        ws = wb.add_worksheet("Simulation")
-        ws.set_column(0, 0, 120)
-        ws.write(0, 0, "Retrospective simulation", fmt["title"])
-        ws.write(2, 0, sim, wb.add_format({"text_wrap": True, "valign": "top"}))
-        ws.set_row(2, 150)
-    wb.close()
-    return buf.getvalue()
+        tables.append(Table("Simulation", "Retrospective simulation", [Column("text", "Result", width=120)],
+                            [{"text": sim}], suppression_key=False))
+    return write_xlsx(tables)  # type: ignore[return-value]

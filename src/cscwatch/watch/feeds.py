@@ -83,24 +83,25 @@ def _window(since: date | None, until: date | None) -> tuple[date, date]:
 
 
 def national_feed(store: Store, *, base_url: str = "http://127.0.0.1:8000", since: date | None = None,
-                  until: date | None = None) -> bytes:
+                  until: date | None = None, kinds: Sequence[str] = NATIONAL_KINDS) -> bytes:
     """``/feed.xml``: every LA's inspections, visits, publications, new statistics, adverse-move flags
-    and early-warning moves over the last 90 days (band moves left out: see the module doc)."""
+    and early-warning moves over the last 90 days (band moves left out: see the module doc).
+    ``kinds`` narrows it (the dashboard leaves out ``score``, which fits the model twice)."""
     since, until = _window(since, until)
-    changes = what_changed(store, since, until, kinds=NATIONAL_KINDS)
+    changes = what_changed(store, since, until, kinds=tuple(kinds))
     base = base_url.rstrip("/")
     return build_feed(changes, title="cscwatch: what changed in children's social care", feed_url=f"{base}/feed.xml",
                       site_url=base + "/", base_url=base)
 
 
 def la_feed(store: Store, la: str, *, base_url: str = "http://127.0.0.1:8000", since: date | None = None,
-            until: date | None = None) -> bytes:
-    """``/la/{code}/feed.xml``: one LA's changes (all kinds) over the last 90 days."""
+            until: date | None = None, kinds: Sequence[str] = KINDS) -> bytes:
+    """``/la/{code}/feed.xml``: one LA's changes (all ``kinds``) over the last 90 days."""
     from cscwatch.identity import resolve_la
 
     row = resolve_la(store, la)
     since, until = _window(since, until)
-    changes = what_changed(store, since, until, las=[row["la_code_old"]])
+    changes = what_changed(store, since, until, las=[row["la_code_old"]], kinds=tuple(kinds))
     base = base_url.rstrip("/")
     code = quote(row["la_code_old"], safe="")
     return build_feed(changes, title=f"cscwatch: {row['la_name']}", feed_url=f"{base}/la/{code}/feed.xml",
@@ -108,12 +109,13 @@ def la_feed(store: Store, la: str, *, base_url: str = "http://127.0.0.1:8000", s
 
 
 def peer_feed(store: Store, peers: Sequence[str] | str, *, la: str | None = None,
-              base_url: str = "http://127.0.0.1:8000", since: date | None = None, until: date | None = None) -> bytes:
+              base_url: str = "http://127.0.0.1:8000", since: date | None = None, until: date | None = None,
+              kinds: Sequence[str] = KINDS) -> bytes:
     """A peer group's feed: ``peers`` are LA names or codes (a list or a comma string), or
     ``sn2025``/``sn2021`` with ``la`` for that LA and its statistical neighbours. Its self link is
     ``/feed.xml?peers=<every LA code in the group, comma-separated>``."""
     since, until = _window(since, until)
-    changes = what_changed(store, since, until, las=[la] if la else None, peers=peers)
+    changes = what_changed(store, since, until, las=[la] if la else None, peers=peers, kinds=tuple(kinds))
     codes = ",".join(changes["las"] or [])
     base = base_url.rstrip("/")
     query = f"peers={quote(codes, safe=',')}"

@@ -3,12 +3,14 @@
 Pages are declared in :mod:`cscwatch.web.routes` (each one context, one template); the request
 pipeline in :mod:`cscwatch.web.views`; store generations (rebuild while serving) in
 :mod:`cscwatch.web.serving`; the response cache in :mod:`cscwatch.web.cache`; static files in
-:mod:`cscwatch.web.assets`; the risk model's lifecycle in :mod:`cscwatch.web.risk`. Errors raised
-inside become 404 / 422 with a helpful message: a GOV.UK error page for browsers and
-``{"error", "status", ...}`` under ``/api`` and with ``?format=json``.
+:mod:`cscwatch.web.assets`; logins for the child-level views in :mod:`cscwatch.web.auth`. Errors
+raised inside become 401 / 403 / 404 / 422 with a helpful message: a GOV.UK error page for browsers
+and ``{"error", "status", ...}`` under ``/api`` and with ``?format=json``. The early-warning scores
+are read from the store (``cscwatch build`` publishes them); nothing is fitted while serving.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,10 @@ from starlette.responses import RedirectResponse, Response
 from cscwatch import __version__
 from cscwatch.errors import CscwatchError, NotFound, StoreNotBuilt, UnknownLocalAuthority
 from cscwatch.output import to_jsonable
+from cscwatch.returns.accounts import PermissionDenied
 from cscwatch.store import Store
 from cscwatch.web.assets import Assets
+from cscwatch.web.auth import PRIVATE_HEADERS, SESSION_COOKIE, SESSION_SECONDS, session_secret, username_of
 from cscwatch.web.render import environment, json_bytes
 from cscwatch.web.serving import Generation, Generations
 from cscwatch.web.views import GenerationMiddleware, Redirect, render_page
@@ -40,8 +44,22 @@ def warm_pages(gen: Generation) -> None:
     las_context(gen.store)
 
 
+def warm_slow(gen: Generation) -> None:
+    """What takes seconds, made once per generation after it is warm: the default inspection plan
+    (CP-SAT, ~5 s), the national themes (~1 s) and each LA's last-report panel (~0.6 s for each LA
+    with report text). A visitor asking for one meanwhile waits for that computation (single-flight
+    memos) instead of starting another."""
+    from cscwatch.contexts.plan import plan_page_context
+    from cscwatch.contexts.themes import la_themes, las_with_text, themes_context
+
+    plan_page_context(gen.store)
+    themes_context(gen.store)
+    for code in sorted(las_with_text(gen.store)) if gen.store.has_table("text_report") else []:
+        la_themes(gen.store, code)
+
+
 def warm(app: FastAPI) -> None:
-    """Load the current generation's page data, then fit the risk model (a background thread in serve)."""
+    """Load the current generation's page data, then make the default plan (a background thread in serve)."""
     app.state.generations.warm_current()
 
 
@@ -51,23 +69,32 @@ def serve_from_environment() -> FastAPI:
     import os
     import threading
 
-    app = create_app(os.environ["CSCWATCH_SERVE_DB"], risk=os.environ.get("CSCWATCH_SERVE_RISK") == "1")
+    app = create_app(os.environ["CSCWATCH_SERVE_DB"])
     threading.Thread(target=warm, args=(app,), name="cscwatch-warm", daemon=True).start()
     app.state.generations.start()
     return app
 
 
-def create_app(store: Store | str | Path, *, risk: bool = True, watch: bool | None = None) -> FastAPI:
+def create_app(store: Store | str | Path, *, watch: bool | None = None, session_secret_file: str | Path | None = None,
+               session_key: str | None = None, secure_cookies: bool | None = None, precompute: bool = True,
+               risk: bool | None = None) -> FastAPI:
     """The dashboard over ``store``: a :class:`Store` served as it is, or a store file path served
     read-only and followed through rebuilds (``watch``, default for paths; call
     ``app.state.generations.start()`` to poll, as ``cscwatch serve`` does).
 
-    ``risk=False`` leaves the risk model out (its first fit takes tens of seconds).
+    ``session_secret_file``: where the login sessions' signing secret is kept (default
+    :func:`cscwatch.web.auth.default_secret_path`), or ``session_key`` itself (e.g. a throwaway one
+    for a single in-process request); ``secure_cookies``: send the session cookie over
+    HTTPS only (default: ``$CSCWATCH_SECURE_COOKIES`` is 1; set it behind a TLS proxy);
+    ``precompute=False`` leaves the default plan to its first visitor (tests of other things). ``risk`` is
+    accepted and ignored: the early-warning scores are published by ``cscwatch build``.
     """
+    del risk                                            # nothing is fitted while serving any more
+    slow = warm_slow if precompute else None
     if isinstance(store, Store):
-        generations = Generations.fixed(store, risk=risk, warm_extra=warm_pages)
+        generations = Generations.fixed(store, warm_extra=warm_pages, background=slow)
     else:
-        generations = Generations.watching(store, risk=risk, warm_extra=warm_pages)
+        generations = Generations.watching(store, warm_extra=warm_pages, background=slow)
     app = FastAPI(
         title="cscwatch", version=__version__, docs_url=None, redoc_url=None,
         description="Ofsted inspections and DfE indicators for English local authorities' children's social "
@@ -84,6 +111,14 @@ def create_app(store: Store | str | Path, *, risk: bool = True, watch: bool | No
     app.include_router(router)
     _install_error_handlers(app)
     app.add_middleware(GenerationMiddleware, generations=generations)
+    if secure_cookies is None:
+        secure_cookies = os.environ.get("CSCWATCH_SECURE_COOKIES") == "1"
+    from starlette.middleware.sessions import SessionMiddleware
+
+    key = session_key or session_secret(Path(session_secret_file) if session_secret_file else None)
+    app.add_middleware(SessionMiddleware, secret_key=key,
+                       session_cookie=SESSION_COOKIE, max_age=SESSION_SECONDS, same_site="lax",
+                       https_only=secure_cookies)
     return app
 
 
@@ -142,6 +177,20 @@ def _install_error_handlers(app: FastAPI) -> None:
                               f"There is no English children's services authority called or coded "
                               f"{exc.value!r}. Search by name or use the 3-digit DfE number or ONS code.",
                               exc.suggestions)
+
+    @app.exception_handler(PermissionDenied)
+    async def denied(request: Request, exc: PermissionDenied) -> Response:
+        if username_of(request) is None:
+            if not _wants_json(request):
+                from urllib.parse import quote
+
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303,
+                                        headers=PRIVATE_HEADERS)
+            return error_response(request, 401, "Sign in", "This page shows child-level data: sign in first "
+                                  "(POST /login).", headers=dict(PRIVATE_HEADERS))
+        return error_response(request, 403, "You cannot see this page", f"{exc}. Ask whoever runs cscwatch for an "
+                              "account for this local authority.", headers=dict(PRIVATE_HEADERS))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

@@ -131,3 +131,37 @@ def distribution(ctx: dict[str, Any]) -> dict[str, Any]:
     if hl:
         out["la"] = {"name": hl["la_name"], "values": [r["la"] for r in d]}
     return out
+
+
+#: Early-warning bands, worst first, as the risk panel's tags colour them (words always beside).
+RISK_COLOURS = {"inadequate": "#6f0f00", "high": "#d4351c", "raised": "#f47738", "medium": "#ffdd00", "low": "#85994b"}
+
+
+def risk_map(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Every scored LA coloured by its early-warning band (judged inadequate now: its own colour)."""
+    labels = {b["band"]: b["label"] for b in ctx.get("bands", [])}
+    labels["inadequate"] = "Judged inadequate now (under monitoring)"
+    legend = [{"key": k, "label": labels.get(k, k.capitalize()), "colour": c} for k, c in RISK_COLOURS.items()]
+    legend.append({"key": "none", "label": "Not scored", "colour": "#f3f2f1"})
+    return {"kind": "map", "legend": legend,
+            "areas": {r["la_code_old"]: {"name": r["la_name"], "key": r["band"],
+                                         "text": f"{r['band_label']}; {round(100 * r['p_inadequate_12m'])}% chance "
+                                                 "of an inadequate judgement within 12 months"}
+                      for r in ctx.get("las", [])}}
+
+
+EVENT_COLOURS = {"standard": "#1d70b8", "short": "#4c2c92", "focused": "#28a197", "monitoring": "#f47738"}
+EVENT_NAMES = {"standard": "Standard inspections", "short": "Short inspections", "focused": "Focused visits",
+               "monitoring": "Monitoring visits"}
+
+
+def capacity(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Events planned each month by type (stacked), with the inspection capacity as a line."""
+    months = ctx["months_summary"]
+    limits = [sum(v["capacity"] or 0 for k, v in m["limits"].items() if k in ("standard", "short", "inspections"))
+              for m in months]
+    return {"kind": "stack", "percent": False, "x": "Month", "y": "Events planned",
+            "categories": [m["month"] for m in months],
+            "series": [{"name": EVENT_NAMES[t], "colour": c, "values": [m.get(t, 0) for m in months]}
+                       for t, c in EVENT_COLOURS.items() if any(m.get(t) for m in months)],
+            "limit": {"name": "Inspection capacity (standard and short)", "values": limits} if any(limits) else None}

@@ -68,6 +68,18 @@ def fmt_date(value: Any) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def fmt_month(value: Any) -> str:
+    """'Sep 2025' from a date or an ISO date string."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return f"{value:%b %Y}"
+
+
 def fmt_value(value: Any, measure: dict[str, Any] | None = None, status: str | None = None) -> str:
     """A figure in its measure's style ('17.9%', '1,234', '£2,345'); a dash when there is none."""
     if value is None and not status:
@@ -137,13 +149,80 @@ def options(choices: list[dict[str, str]], selected: str | None = None) -> Marku
     return Markup(html)
 
 
+_GOVUK_CLASSES = {"paragraph_open": "govuk-body", "bullet_list_open": "govuk-list govuk-list--bullet",
+                  "ordered_list_open": "govuk-list govuk-list--number", "link_open": "govuk-link",
+                  "table_open": "govuk-table app-table--small", "thead_open": "govuk-table__head",
+                  "tbody_open": "govuk-table__body", "tr_open": "govuk-table__row", "th_open": "govuk-table__header",
+                  "td_open": "govuk-table__cell"}
+_HEADING_CLASSES = {"h1": "govuk-heading-xl", "h2": "govuk-heading-l", "h3": "govuk-heading-m", "h4": "govuk-heading-s",
+                    "h5": "govuk-heading-s", "h6": "govuk-heading-s"}
+_MARKDOWN: Any = None
+
+
+def _markdown_renderer() -> Any:
+    """CommonMark with tables (markdown-it-py), raw HTML off, styled with GOV.UK classes; every table
+    in a labelled, focusable scroll container (so no page is wider than a phone)."""
+    global _MARKDOWN
+    if _MARKDOWN is not None:
+        return _MARKDOWN
+    import re
+
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+    def classes(state: Any) -> None:
+        tables = 0
+        for i, tok in enumerate(state.tokens):
+            if tok.type == "heading_open":
+                tok.attrSet("class", _HEADING_CLASSES[tok.tag])
+                text = state.tokens[i + 1].content if i + 1 < len(state.tokens) else ""
+                tok.attrSet("id", re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or f"section-{i}")
+            elif tok.type in _GOVUK_CLASSES:
+                tok.attrSet("class", _GOVUK_CLASSES[tok.type])
+                if tok.type == "table_open":
+                    tables += 1
+                    tok.meta["n"] = tables
+            if tok.children:
+                for child in tok.children:
+                    if child.type == "link_open":
+                        child.attrSet("class", "govuk-link")
+
+    md.core.ruler.push("govuk_classes", classes)
+
+    def table_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        n = tokens[idx].meta.get("n", idx)
+        return (f'<div class="app-table-scroll" role="region" aria-label="Table {n} (scrolls sideways)" tabindex="0">'
+                + self.renderToken(tokens, idx, options, env))
+
+    def table_close(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        return self.renderToken(tokens, idx, options, env) + "</div>"
+
+    md.add_render_rule("table_open", table_open)
+    md.add_render_rule("table_close", table_close)
+    _MARKDOWN = md
+    return md
+
+
+def markdown_html(text: str | None) -> Markup:
+    """Markdown (a document this project wrote, e.g. the model card) as HTML with GOV.UK styles."""
+    return Markup(_markdown_renderer().render(text or ""))
+
+
+def pct(value: Any, digits: int = 0) -> str:
+    """A probability as a percentage ('12%'); a dash when there is none."""
+    if value is None:
+        return "–"
+    return f"{100 * float(value):.{digits}f}%"
+
+
 def environment(assets: Any) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
                              autoescape=jinja2.select_autoescape(["html", "xml"]), trim_blocks=True,
                              lstrip_blocks=True, auto_reload=False, cache_size=64)
-    env.filters.update(date=fmt_date, value=fmt_value, plain=fmt_plain, change=format_change, count=fmt_count,
+    env.filters.update(date=fmt_date, month=fmt_month, value=fmt_value, plain=fmt_plain, change=format_change, count=fmt_count,
                        cell=cell, band=band_tag, grade=grade_tag, trend=trend_text, options=options,
-                       tojson_compact=tojson_compact)
+                       tojson_compact=tojson_compact, markdown=markdown_html, pct=pct)
     env.globals.update(service_name=SERVICE_NAME, version=__version__, GRADE_NAMES=GRADE_NAMES,
                        grade_order=GRADE_ORDER, asset=assets.url)
     return env

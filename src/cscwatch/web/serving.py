@@ -4,8 +4,9 @@
 copy and rename it over the store (:func:`cscwatch.store.updating`). The server never holds a write
 lock (it opens read-only) and notices the rename by the path's inode changing (a cheap ``stat``
 from a watcher thread). It then opens the new file in the background while the old one keeps
-answering, warms it (loads every figure the pages read), and swaps it in with one assignment. The
-old generation is closed once its last request finished and a grace period passed.
+answering, warms it (loads every figure the pages read), and swaps it in with one assignment; then
+a background thread makes what takes seconds (the default inspection plan). The old generation is
+closed once its last request finished and a grace period passed.
 
 DuckDB keeps one database instance per path inside a process, so reconnecting to the same path
 after the file was replaced would return the *old* data. Each generation therefore opens a fresh
@@ -25,7 +26,6 @@ from typing import Any
 
 from cscwatch.store import Store
 from cscwatch.web.cache import ResponseCache
-from cscwatch.web.risk import RiskProvider
 
 log = logging.getLogger("cscwatch.web")
 GRACE_SECONDS = 30.0
@@ -61,17 +61,16 @@ def serve_store(store: Store) -> Store:
 
 
 class Generation:
-    """One opened store file with everything built from it: response cache, risk model."""
+    """One opened store file with everything built from it: its response cache and warm state."""
 
-    def __init__(self, store: Store, *, ident: str, link: Path | None = None, risk: bool = True):
+    def __init__(self, store: Store, *, ident: str, link: Path | None = None):
         self.store = serve_store(store)
         self.id = ident
         self.link = link
         self.opened = time.time()
         self.cache = ResponseCache()
-        self.risk = RiskProvider(store, enabled=risk)
-        self.risk.on_ready = self.cache.clear
         self.warm_state = "cold"
+        self.background_state = "pending"
         self._active = 0
         self._lock = threading.Lock()
         self.retired_at: float | None = None
@@ -101,6 +100,21 @@ class Generation:
         if extra is not None:
             extra(self)
         self.warm_state = "warm"
+
+    def warm_background(self, work: Callable[[Generation], None] | None) -> None:
+        """What takes seconds and no page should wait for at start (a page asking for it meanwhile
+        waits for this same computation, never starts a second one)."""
+        if work is None:
+            self.background_state = "done"
+            return
+        self.background_state = "running"
+        try:
+            work(self)
+        except Exception as exc:                         # the page computes it (and reports) when asked
+            log.warning("cscwatch: background warm-up failed: %s: %s", type(exc).__name__, exc)
+            self.background_state = "failed"
+            return
+        self.background_state = "done"
 
     def close(self) -> None:
         try:
@@ -136,10 +150,11 @@ class Generations:
     ``Generations.watching(path)`` serves a store file and follows its rebuilds.
     """
 
-    def __init__(self, *, risk: bool = True, warm_extra: Callable[[Generation], None] | None = None):
+    def __init__(self, *, warm_extra: Callable[[Generation], None] | None = None,
+                 background: Callable[[Generation], None] | None = None):
         self.path: Path | None = None
-        self.risk = risk
         self.warm_extra = warm_extra
+        self.background = background
         self._current: Generation | None = None
         self._seen: tuple[int, int, int] | None = None
         self._retired: list[Generation] = []
@@ -152,16 +167,16 @@ class Generations:
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
-    def fixed(cls, store: Store, *, risk: bool = True,
-              warm_extra: Callable[[Generation], None] | None = None) -> Generations:
-        g = cls(risk=risk, warm_extra=warm_extra)
-        g._current = Generation(store, ident="fixed", risk=risk)
+    def fixed(cls, store: Store, *, warm_extra: Callable[[Generation], None] | None = None,
+              background: Callable[[Generation], None] | None = None) -> Generations:
+        g = cls(warm_extra=warm_extra, background=background)
+        g._current = Generation(store, ident="fixed")
         return g
 
     @classmethod
-    def watching(cls, path: str | Path, *, risk: bool = True,
-                 warm_extra: Callable[[Generation], None] | None = None) -> Generations:
-        g = cls(risk=risk, warm_extra=warm_extra)
+    def watching(cls, path: str | Path, *, warm_extra: Callable[[Generation], None] | None = None,
+                 background: Callable[[Generation], None] | None = None) -> Generations:
+        g = cls(warm_extra=warm_extra, background=background)
         g.path = Path(path).resolve()
         for stale in serving_links(g.path):            # links of a server that was killed
             _unlink(stale)
@@ -196,11 +211,13 @@ class Generations:
                 _unlink(link)
             raise
         self._seen = seen if seen[0] == ino else _identity(self.path)
-        return Generation(store, ident=f"{ino}-{seen[1]}", link=link, risk=self.risk)
+        return Generation(store, ident=f"{ino}-{seen[1]}", link=link)
 
-    def warm_current(self) -> None:
+    def warm_current(self, *, background: bool = True) -> None:
+        """Warm the current generation, then (``background``) do its slow work in this thread too."""
         self.current.warm(self.warm_extra)
-        self.current.risk.warm()
+        if background:
+            self.current.warm_background(self.background)
 
     # -- following rebuilds ----------------------------------------------------------------
     def changed(self) -> bool:
@@ -237,7 +254,8 @@ class Generations:
             if old is not None:
                 old.retired_at = time.monotonic()
                 self._retired.append(old)
-        threading.Thread(target=new.risk.warm, name="cscwatch-risk", daemon=True).start()
+        threading.Thread(target=new.warm_background, args=(self.background,), name="cscwatch-background",
+                         daemon=True).start()
         self._reap()
         return True
 

@@ -12,6 +12,10 @@ and CSV or XLSX (``?format=csv|xlsx&table=NAME``, the page's :mod:`cscwatch.cont
 for GET and HEAD, cached per store generation, with the OpenAPI description saying so (every
 content type, and the 404 / 422 error bodies). A new page is one context function, one template
 and one such declaration.
+
+``site.private_page`` declares a page that depends on who is logged in (the child-level views):
+the same renderings, but built for each request, never cached (``Cache-Control: no-store``), and
+answered 401 / 403 (or, for a browser, the login page) when the login does not allow it.
 """
 from __future__ import annotations
 
@@ -59,6 +63,8 @@ class ErrorBody(BaseModel):
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     words = {400: "The request cannot be answered (the message says why)",
+             401: "Not logged in (a browser is sent to the login page instead)",
+             403: "Logged in, but this account may not see it",
              404: "No such local authority, measure, period or table",
              422: "A parameter this page cannot use (the message says which)"}
     return {c: {"model": ErrorBody, "description": words[c],
@@ -108,6 +114,67 @@ class Site:
             return build
         return register
 
+    def private_page(self, path: str, *, api: str, template: str,
+                     tables: Callable[[dict[str, Any]], dict[str, Table]], summary: str,
+                     filename: Callable[[dict[str, Any]], str] | None = None,
+                     description: str | None = None) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+        """A page behind the login: ``build(request, account, ...)`` gets the logged-in account (or None:
+        its context function refuses it), and nothing it returns is cached or shared."""
+        def register(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+            doc = description or inspect.getdoc(build) or summary
+            hints = typing.get_type_hints(build, include_extras=True)
+            params = [p.replace(annotation=hints.get(name, p.annotation))
+                      for name, p in inspect.signature(build).parameters.items() if name not in ("request", "account")]
+            for route, formats, tag in ((path, ("html", "json", "csv", "xlsx"), "pages"),
+                                        (api, ("json", "csv", "xlsx"), "api")):
+                self._private_route(route, build, params, template if tag == "pages" else None, tables, filename,
+                                    formats, summary if tag == "pages" else f"{summary} (JSON twin of {path})", doc, tag)
+            self.pages.append({"path": path, "api": api, "summary": summary, "private": True})
+            return build
+        return register
+
+    def _private_route(self, path: str, build: Callable[..., dict[str, Any]], params: list[inspect.Parameter],
+                       template: str | None, tables: Any, filename: Any, formats: tuple[str, ...], summary: str,
+                       description: str, tag: str) -> None:
+        from cscwatch.web.auth import PRIVATE_HEADERS, account_of, log_out, username_of
+
+        fmt_type = Literal[formats]  # type: ignore[valid-type]
+        extra = [inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY,
+                                   annotation=Annotated[fmt_type, Query(description="html, json, or a download")],
+                                   default=formats[0]),
+                 inspect.Parameter("table", inspect.Parameter.KEYWORD_ONLY, annotation=TableQ, default=None)]
+
+        async def endpoint(request: Request, **kw: Any) -> Response:
+            fmt = kw.pop("format")
+            table = kw.pop("table", None)
+            gen = generation_of(request)
+            account = await run_in_threadpool(account_of, request, gen.store)
+            if account is None and username_of(request):    # an account removed since: signed out
+                log_out(request)
+
+            def produce() -> Entry:
+                from cscwatch.web.auth import csrf_token
+
+                bound = lambda request, **k: build(request, account, **k)  # noqa: E731
+                return self._produce(request, gen, bound, kw, fmt, table, template, tables, filename,
+                                     {"csrf_token": csrf_token(request)} if fmt == "html" else None)
+            entry = await run_in_threadpool(produce)
+            headers = {**entry.headers, **PRIVATE_HEADERS}
+            return Response(b"" if request.method == "HEAD" else entry.body, status_code=entry.status,
+                            media_type=entry.media_type, headers=headers)
+
+        request_param = inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)
+        kw_params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]
+        endpoint.__signature__ = inspect.Signature([request_param, *kw_params, *extra])  # type: ignore[attr-defined]
+        endpoint.__name__ = f"{build.__name__}_{tag}"
+        responses = {**ok_response(formats, summary), **error_responses(401, 403, 404, 422)}
+        if tag == "pages":
+            responses[303] = {"description": "Not logged in: to the login page"}
+        for method in ("GET", "HEAD"):
+            self.router.add_api_route(path, endpoint, methods=[method], summary=summary, description=description,
+                                      tags=[tag], response_class=Response, responses=responses,
+                                      name=endpoint.__name__ + ("_head" if method == "HEAD" else ""))
+
     def _route(self, path: str, build: Callable[..., dict[str, Any]], params: list[inspect.Parameter],
                template: str | None, tables: Any, filename: Any, formats: tuple[str, ...], summary: str,
                description: str, tag: str) -> None:
@@ -142,7 +209,8 @@ class Site:
 
     @staticmethod
     def _produce(request: Request, gen: Any, build: Callable[..., dict[str, Any]], kw: dict[str, Any], fmt: str,
-                 table: str | None, template: str | None, tables: Any, filename: Any) -> Entry:
+                 table: str | None, template: str | None, tables: Any, filename: Any,
+                 render_extra: dict[str, Any] | None = None) -> Entry:
         ctx = build(request, **kw)
         fresh = ((ctx.get("freshness") or {}).get("summary") or "") if isinstance(ctx, dict) else ""
         headers = {"x-data-as-at": fresh.encode("ascii", "replace").decode()[:500]} if fresh else {}
@@ -158,7 +226,8 @@ class Site:
             stem = slug(filename(ctx) if filename else request.url.path.strip("/") or "overview")
             headers["content-disposition"] = f'attachment; filename="{stem}-{name}.{fmt}"'
             return Entry(body, 200, MEDIA[fmt], headers)
-        return Entry(render_page(request, template, ctx).encode("utf-8"), 200, MEDIA["html"], headers)
+        return Entry(render_page(request, template, ctx, **(render_extra or {})).encode("utf-8"), 200, MEDIA["html"],
+                     headers)
 
 
 def render_page(request: Request, template: str | None, ctx: dict[str, Any], **extra: Any) -> str:

@@ -47,20 +47,30 @@
     });
   }
 
+  // Stacked bars: shares (percent, 0-100) or counts (spec.percent === false), with an optional limit line.
   function stack(spec, width, height) {
     var data = [];
+    var percent = spec.percent !== false;
     spec.series.forEach(function (s) {
       s.values.forEach(function (v, i) { data.push({category: spec.categories[i], value: v || 0, name: s.name}); });
     });
+    var names = spec.series.map(function (s) { return s.name; });
+    var colours = spec.series.map(function (s) { return s.colour; });
+    var marks = [Plot.barY(data, {x: "category", y: "value", fill: "name", order: names,
+                                  title: function (d) { return d.name + ", " + d.category + ": " + d.value + (percent ? "%" : ""); }})];
+    if (spec.limit) {
+      var limit = spec.categories.map(function (c, i) { return {category: c, value: spec.limit.values[i]}; });
+      marks.push(Plot.line(limit, {x: "category", y: "value", stroke: "#0b0c0c", strokeWidth: 2, strokeDasharray: "5,3"}));
+      names = names.concat([spec.limit.name]);
+      colours = colours.concat(["#0b0c0c"]);
+    }
     return Plot.plot({
       width: width, height: height, marginLeft: 48, marginBottom: width < 500 ? 64 : 40, style: {fontSize: "13px"},
       x: {type: "band", domain: spec.categories, label: spec.x, tickRotate: width < 500 ? -45 : 0,
           ticks: thin(spec.categories, width - 60), labelOffset: width < 500 ? 58 : 34},
-      y: {label: spec.y, domain: [0, 100], grid: true},
-      color: {legend: true, domain: spec.series.map(function (s) { return s.name; }),
-              range: spec.series.map(function (s) { return s.colour; })},
-      marks: [Plot.barY(data, {x: "category", y: "value", fill: "name", order: spec.series.map(function (s) { return s.name; }),
-                               title: function (d) { return d.name + ", " + d.category + ": " + d.value + "%"; }})]
+      y: percent ? {label: spec.y, domain: [0, 100], grid: true} : {label: spec.y, grid: true, nice: true},
+      color: {legend: true, domain: names, range: colours},
+      marks: marks
     });
   }
 
