@@ -28,7 +28,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
 
-from cscwatch.text.rules import THEME_PATTERNS, _CONCERN, _IMPERATIVE, _ITEM, _FINITE, _STRENGTH
+from cscwatch.text.rules import THEME_PATTERNS, _CONCERN, _FINITE, _IMPERATIVE, _ITEM, _STRENGTH, grade_statement_polarity
 from cscwatch.text.taxonomy import POLARITIES, THEME_IDS
 
 __all__ = ["ModelConfig", "SentenceClassifier", "select_config", "production_classifier", "CHOSEN",
@@ -112,8 +112,9 @@ class SentenceClassifier:
     # -- prediction ----------------------------------------------------------------------------
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(theme scores, polarity probabilities) with the features computed once."""
-        x = self._features(list(texts))
-        return self._theme_scores(x), self._polarity_scores(x)
+        texts = list(texts)
+        x = self._features(texts)
+        return self._theme_scores(x), _grade_statements(texts, self._polarity_scores(x))
 
     def theme_scores(self, texts: Sequence[str]) -> np.ndarray:
         """Probability-like score per theme (sentences x :data:`THEME_IDS`)."""
@@ -130,8 +131,9 @@ class SentenceClassifier:
         return [[THEME_IDS[j] for j in np.flatnonzero(row >= cut)] for row in s]
 
     def polarity_scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities in :data:`POLARITIES` order."""
-        return self._polarity_scores(self._features(list(texts)))
+        """Probabilities in :data:`POLARITIES` order (a judgement in Ofsted's grade words is certain)."""
+        texts = list(texts)
+        return _grade_statements(texts, self._polarity_scores(self._features(texts)))
 
     def _polarity_scores(self, x) -> np.ndarray:
         p = self.polarity_model_.predict_proba(x)
@@ -146,6 +148,18 @@ class SentenceClassifier:
 # -- model selection (training LAs only) ---------------------------------------------------------
 GRID = {"ngram_max": (1, 2), "char_ngrams": (False, True), "C": (1.0, 4.0, 16.0), "rule_features": (False, True)}
 THRESHOLDS = tuple(np.round(np.arange(0.2, 0.85, 0.05), 2))
+
+
+def _grade_statements(texts: Sequence[str], p: np.ndarray) -> np.ndarray:
+    """Polarity probabilities with sentences that state a grade ("... are inadequate.") set to that
+    grade's polarity: the learned model, fitted on ~660 sentences with few such statements, called
+    "Leadership and management are inadequate." a strength."""
+    p = p.copy()
+    for i, text in enumerate(texts):
+        known = grade_statement_polarity(text)
+        if known:
+            p[i] = [1.0 if c == known else 0.0 for c in POLARITIES]
+    return p
 
 
 def _oof(config: ModelConfig, texts, themes, polarity, groups, n_splits: int):

@@ -1,7 +1,7 @@
 """Store side: segment and classify every ingested report, extract recommendations, follow them up.
 
 :func:`classify_reports` is idempotent: a report is redone only when it is new or when the
-classifier fingerprint (labels, model settings, taxonomy, segmenter version) changed; reports no
+classifier fingerprint (labels, model settings, taxonomy, segmenter version, grade-statement rule) changed; reports no
 longer in the register lose their rows. Follow-up is recomputed for every LA after each run, since a
 newly ingested report is the "next report" of an older one. Each step writes in one transaction.
 """
@@ -18,6 +18,7 @@ import pandas as pd
 
 from cscwatch.store import Store
 from cscwatch.text.labels import labels_fingerprint
+from cscwatch.text.rules import GRADE_STATEMENT
 from cscwatch.text.model import CHOSEN, production_classifier
 from cscwatch.text.recommendations import (NextSentence, extract_recommendations, follow_up,
                                            followup_vectoriser)
@@ -50,7 +51,7 @@ class ClassifySummary:
 
 def classifier_fingerprint() -> str:
     h = hashlib.sha256()
-    for part in (labels_fingerprint(), repr(CHOSEN), TAXONOMY_VERSION, SEGMENTER_VERSION):
+    for part in (labels_fingerprint(), repr(CHOSEN), TAXONOMY_VERSION, SEGMENTER_VERSION, GRADE_STATEMENT.pattern):
         h.update(part.encode())
     return h.hexdigest()[:16]
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from cscwatch.text.taxonomy import THEME_IDS
 
-__all__ = ["THEME_PATTERNS", "rule_themes", "rule_polarity", "RuleClassifier"]
+__all__ = ["THEME_PATTERNS", "rule_themes", "rule_polarity", "grade_statement_polarity", "GRADE_STATEMENT", "RuleClassifier"]
 
 _W = r"(?<![\w-])(?:{})(?![\w-])"
 
@@ -79,6 +79,24 @@ _ITEM = re.compile(r"^(?:the |a |an )?(?:quality|timeliness|consistency|effectiv
                    r"|oversight|management oversight|understanding|availability|regularity|frequency|assessment"
                    r"|planning|progress|clarity|allocation|access|accuracy|practice|decision-making|keeping in touch)\b")
 _FINITE = re.compile(_W.format(r"is|are|was|were|has|have|had|does|do|did|will|can|remain|remains|means|ensures?"))
+
+
+#: A sentence that states a judgement in Ofsted's words ("Leadership and management are inadequate.",
+#: "Overall, services for children in X are good.", "... requires improvement to be good."): the
+#: grade *is* the polarity. Present tense only, so "when it was judged to be inadequate" (a report
+#: describing how far an LA has come) is left to the classifier.
+GRADE_STATEMENT = re.compile(
+    r"^(?:overall,? )?(?:(?!\b(?:that|which|where|when|if)\b)[^.;:,]){0,160}?\b(?:(?:is|are|remains?|has been judged|have been judged)\s+(?:judged\s+)?"
+    r"(?:to be\s+)?(?:(?P<concern>inadequate)|(?P<strength>good|outstanding))|(?P<ri>requires? improvement(?: to be good)?))"
+    r"\.?$")
+
+
+def grade_statement_polarity(sentence: str) -> str | None:
+    """``concern`` or ``strength`` when the sentence is a judgement in Ofsted's grade words, else None."""
+    m = GRADE_STATEMENT.match(sentence.lower().strip())
+    if not m:
+        return None
+    return "strength" if m.group("strength") else "concern"
 
 
 def rule_themes(sentence: str) -> list[str]:
