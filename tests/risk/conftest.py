@@ -52,3 +52,12 @@ def real_store_path(request, tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("risk-real") / "store.duckdb"
     shutil.copy(path, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def synth_results(synth_data):
+    """Three targets' backtests on the generated store, two seeds, few replicates (shared)."""
+    from cscwatch.risk.backtest import Backtester
+
+    bt = Backtester(synth_data, seeds=(0, 1))
+    return {t: bt.run(t, n_boot=20) for t in ("any_inadequate", "inspected_12m", "inadequate_12m")}

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from cscwatch.cli import app
 from cscwatch.errors import UnknownLocalAuthority
-from cscwatch.risk.backtest import Backtester
 from cscwatch.risk.card import RiskReport, render_card
 from cscwatch.risk.context import la_risk_context, risk_page_context
 from cscwatch.risk.publish import band_table, publish_scores
@@ -21,13 +20,6 @@ from cscwatch.store import Store
 runner = CliRunner()
 METRIC_KEYS = {"name", "baseline", "auc", "average_precision", "brier", "top10_recall", "top20_recall",
                "auc_within_year", "auc_ci", "seeds"}
-
-
-@pytest.fixture(scope="module")
-def synth_results(synth_data):
-    """Three targets' backtests on the generated store, two seeds, few replicates (shared)."""
-    bt = Backtester(synth_data, seeds=(0, 1))
-    return {t: bt.run(t, n_boot=20) for t in ("any_inadequate", "inspected_12m", "inadequate_12m")}
 
 
 def _check_shape(d: dict, n_seeds: int) -> None:

@@ -34,6 +34,7 @@ from cscwatch.risk.features import (
 from cscwatch.risk.lineup import OUTCOME_SMALL, PRODUCTION, TIMING_COLUMNS
 from cscwatch.risk.publish import accuracy_sentence, band_table
 from cscwatch.risk.rules import coverage_table, history_coverage
+from cscwatch.risk.text_trial import SUMMARY_COLUMNS, theme_trial
 from cscwatch.store import Store
 
 TARGET_WORDS = {
@@ -118,7 +119,9 @@ def run_report(store: Store, *, n_boot: int = 500, targets: Sequence[str] = TARG
     say("what fixing the SIF start-date leak changed")
     leak = leak_comparison(data, results.get("any_inadequate"), n_boot=0)
     bands = band_table(results["inadequate_12m"]) if "inadequate_12m" in results else []
-    return RiskReport(data, results, coverage, leak, bands, n_boot, time.perf_counter() - t0)
+    extra = {"themes_trial": theme_trial(store, data, n_boot=n_boot, progress=say)} if "any_inadequate" in targets \
+        else {}
+    return RiskReport(data, results, coverage, leak, bands, n_boot, time.perf_counter() - t0, extra)
 
 
 def leak_comparison(data: RiskData, fixed: BacktestResult | None, *, n_boot: int = 0,
@@ -254,6 +257,35 @@ def overall_vs_any(data: RiskData) -> dict[str, int]:
             n_both += o and a
             n_any_only += a and not o and "overall" in j
     return {"overall": n_overall, "both": n_both, "any_only": n_any_only}
+
+
+def themes_trial_section(t: dict[str, Any] | None) -> list[str]:
+    """What the themes of the previous report added to the outcome models (kept or not, either way)."""
+    if not t:
+        return []
+    L = ["## The previous report's text as features", ""]
+    if not t["ran"]:
+        return [*L, f"Not run on this store: {t['why']}", ""]
+    L += [f"The themes and polarity of each LA's latest report that was public before fieldwork began (never the "
+          f"report being predicted; `cscwatch.text`) were offered to the outcome models on the same folds, seeds and "
+          f"LA resamples as above ({t['target']}, {t['years'][0]}–{t['years'][-1]}). Pre-registered: the LightGBM "
+          f"gets every theme column, the small logistic two summaries ({', '.join(SUMMARY_COLUMNS)}); keep them only "
+          f"if the paired AUC gap's 95% interval is above zero. {t['n_with_report']} of {t['n_inspections']} "
+          f"inspections have an earlier classified report (only LAs whose report PDFs were ingested).", "",
+          "| rows | model | AUC with themes | AUC without | gap (95% interval) |", "|---|---|---|---|---|"]
+    for key, words in (("all", f"all {t['n_scored']} scored ({t.get('all_positive', 0)} inadequate)"),
+                       ("with_report", f"the {t['n_scored_with_report']} with an earlier report "
+                                       f"({t.get('with_report_positive', 0)} inadequate)")):
+        for r in t.get(key) or []:
+            lo, hi = r["auc_difference_ci"]
+            gap = "–" if r["auc_difference"] is None else f"{r['auc_difference']:+.3f}"
+            ci = "" if lo is None else f" ({lo:+.3f} to {hi:+.3f})"
+            L.append(f"| {words} | {r['model']} | {_f(r['auc'])} | {_f(r['baseline_auc'])} | {gap}{ci} |")
+    L += ["", "**Kept.** The theme features improved the backtest; the production outcome model should take them."
+          if t["kept"] else "**Not kept**: no interval is above zero, so the production models do not read the "
+          "report text. The point estimates lean positive; with more reports ingested the trial may come out "
+          "differently, and it reruns with every card.", ""]
+    return L
 
 
 def render_card(report: RiskReport, *, generated: date | None = None) -> str:
@@ -544,6 +576,7 @@ def render_card(report: RiskReport, *, generated: date | None = None) -> str:
             a(f"| {b['band']} | {lower} | {upper} | {b['n_rows']} | {_f(b['observed_rate'], True)} | "
               f"{_f(b['mean_predicted'], True)} |")
         a("")
+    L.extend(themes_trial_section(report.extra.get("themes_trial")))
     a("## Researcher degrees of freedom")
     a("")
     a("Every variant of the rebuilt model that was run, in order; the evaluation years were seen each time, so "
@@ -551,7 +584,8 @@ def render_card(report: RiskReport, *, generated: date | None = None) -> str:
     a("")
     for v in VARIANTS:
         a(f"- {v}")
-    a("- Not tried: any hyper-parameter search, other feature sets, other band shares. The rules file was "
+    a("- Not tried: any hyper-parameter search, other feature sets (beyond the report-text trial above), other "
+      "band shares. The rules file was "
       "written from the sources before its coverage was measured and was not changed after.")
     if ew is not None:
         a(f"- **Luck of the draw.** Refitting with {len(SEEDS)} seeds moves the early warning's pooled AUC over: "
