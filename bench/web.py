@@ -118,6 +118,20 @@ def summarise(latencies: dict[str, list[float]], errors: dict[str, int], elapsed
     return out
 
 
+async def timed_get(conn: Connection, label: str, path: str, latencies: dict[str, list[float]],
+                    errors: dict[str, int]) -> None:
+    """One request on ``conn``, its latency recorded under ``label`` (a failure counts as an error)."""
+    started = time.perf_counter()
+    try:
+        ok = await conn.get(path) == 200
+    except (OSError, ValueError, asyncio.IncompleteReadError):
+        conn.close()
+        ok = False
+    latencies[label].append(time.perf_counter() - started)
+    if not ok:
+        errors[label] += 1
+
+
 async def run_phase(base: str, paths: list[tuple[str, str]], clients: int, duration: float) -> dict[str, dict]:
     """``clients`` workers, one keep-alive connection each, looping over ``paths`` for ``duration``."""
     host, port = base.removeprefix("http://").split(":")
@@ -131,15 +145,7 @@ async def run_phase(base: str, paths: list[tuple[str, str]], clients: int, durat
         while time.perf_counter() < deadline:
             label, path = paths[i % len(paths)]
             i += 1
-            started = time.perf_counter()
-            try:
-                ok = await conn.get(path) == 200
-            except (OSError, ValueError, asyncio.IncompleteReadError):
-                conn.close()
-                ok = False
-            latencies[label].append(time.perf_counter() - started)
-            if not ok:
-                errors[label] += 1
+            await timed_get(conn, label, path, latencies, errors)
         conn.close()
 
     started = time.perf_counter()
@@ -163,15 +169,7 @@ async def run_once(base: str, paths: list[tuple[str, str]], clients: int) -> dic
                 label, path = queue.get_nowait()
             except asyncio.QueueEmpty:
                 break
-            started = time.perf_counter()
-            try:
-                ok = await conn.get(path) == 200
-            except (OSError, ValueError, asyncio.IncompleteReadError):
-                conn.close()
-                ok = False
-            latencies[label].append(time.perf_counter() - started)
-            if not ok:
-                errors[label] += 1
+            await timed_get(conn, label, path, latencies, errors)
         conn.close()
 
     started = time.perf_counter()

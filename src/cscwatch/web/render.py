@@ -55,29 +55,30 @@ def make_link(state: dict[str, str]):
     return link
 
 
-def fmt_date(value: Any) -> str:
-    if not value:
-        return ""
+def _as_date(value: Any) -> Any:
+    """A date from a date, datetime or ISO string; any other string comes back as it is."""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            return date.fromisoformat(value[:10])
         except ValueError:
             return value
-    if isinstance(value, datetime):
-        value = value.date()
-    return f"{value.day} {value:%B %Y}"
+    return value.date() if isinstance(value, datetime) else value
+
+
+def fmt_date(value: Any) -> str:
+    """'8 December 2025' from a date or an ISO date string."""
+    if not value:
+        return ""
+    value = _as_date(value)
+    return value if isinstance(value, str) else f"{value.day} {value:%B %Y}"
 
 
 def fmt_month(value: Any) -> str:
     """'Sep 2025' from a date or an ISO date string."""
     if not value:
         return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return f"{value:%b %Y}"
+    value = _as_date(value)
+    return value if isinstance(value, str) else f"{value:%b %Y}"
 
 
 def fmt_value(value: Any, measure: dict[str, Any] | None = None, status: str | None = None) -> str:
