@@ -104,7 +104,7 @@ def risk_fingerprint(store: Store) -> str:
 
     h = hashlib.sha256()
     for sql in ("SELECT count(*), max(coalesce(start_date, publication_date)), max(publication_date) FROM inspection",
-                "SELECT count(*), string_agg(DISTINCT grade, ',') FROM judgement",
+                "SELECT count(*), string_agg(DISTINCT grade, ',' ORDER BY grade) FROM judgement",
                 "SELECT count(*), max(visit_date) FROM visit",
                 "SELECT count(*), sum(hash(la, period, measure_id, value)) FROM observation",   # exact, any order
                 "SELECT count(*), max(published) FROM release"):
