@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
-import stat
 from datetime import date
 from pathlib import Path
 
 from cscwatch.errors import CscwatchError
+from cscwatch.secretfile import owner_only_secret, secret_path
 
 SECRET_ENV = "CSCWATCH_RETURNS_SECRET"
 
@@ -25,24 +23,13 @@ class SecretError(CscwatchError):
 
 
 def default_secret_path() -> Path:
-    if os.environ.get(SECRET_ENV):
-        return Path(os.environ[SECRET_ENV])
-    return Path(os.environ.get("CSCWATCH_DATA_DIR", "var")) / "returns.key"
+    return secret_path(SECRET_ENV, "returns.key")
 
 
 def load_secret(path: Path | None = None) -> bytes:
     """The installation's secret, created (32 random bytes, mode 0600) the first time it is needed."""
     path = path or default_secret_path()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise SecretError(f"{path}: the pseudonymisation secret is readable by others (mode {mode:o}); "
-                          f"run `chmod 600 {path}`")
-    text = path.read_text().strip()
+    text = owner_only_secret(path, "pseudonymisation secret", SecretError)
     try:
         key = bytes.fromhex(text)
     except ValueError:

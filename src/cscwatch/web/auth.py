@@ -16,9 +16,7 @@ shared response cache and are sent with ``Cache-Control: no-store``.
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
-import stat
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -26,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 from starlette.requests import Request
 
 from cscwatch.errors import CscwatchError
+from cscwatch.secretfile import owner_only_secret, secret_path
 from cscwatch.store import Store
 
 SECRET_ENV = "CSCWATCH_SESSION_SECRET"
@@ -40,28 +39,12 @@ class SessionSecretError(CscwatchError):
 
 
 def default_secret_path() -> Path:
-    if os.environ.get(SECRET_ENV):
-        return Path(os.environ[SECRET_ENV])
-    return Path(os.environ.get("CSCWATCH_DATA_DIR", "var")) / "session.key"
+    return secret_path(SECRET_ENV, "session.key")
 
 
 def session_secret(path: Path | None = None) -> str:
     """The installation's session-signing secret, created (64 hex characters, mode 0600) on first use."""
-    path = Path(path or default_secret_path())
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:                      # another worker made it first
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32) + "\n")
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise SessionSecretError(f"{path}: the session secret is readable by others (mode {mode:o}); "
-                                 f"run `chmod 600 {path}`")
-    text = path.read_text(encoding="ascii").strip()
+    text = owner_only_secret(Path(path or default_secret_path()), "session secret", SessionSecretError)
     if len(text) < 32:
         raise SessionSecretError(f"{path}: the session secret is too short (expected 64 hex characters)")
     return text
