@@ -9,7 +9,8 @@ Files in a report folder that are not reports are a batch matter, not a failure:
 ledger row with the reason and the rest go in.
 
 Every step is idempotent and skips itself when its inputs are unchanged (SHA-256 compared with
-``source_file``); :func:`up_to_date` answers the same question without writing, so a no-op
+``source_file``); :func:`up_to_date` (and :func:`stale_parts`, which parts) answers the same question without
+writing, so a no-op
 rebuild never copies the store.
 """
 from __future__ import annotations
@@ -194,36 +195,42 @@ def build_all(store: Store, reports: Iterable[str | Path] | None = None, progres
     return summary
 
 
-def up_to_date(store: Store, reports: Iterable[str | Path] | None = None, *, data_dir: Path | None = None) -> bool:
-    """Whether :func:`build_all` would change nothing (read-only: safe on a store being served)."""
+def stale_parts(store: Store, reports: Iterable[str | Path] | None = None, *,
+                data_dir: Path | None = None) -> list[str]:
+    """The parts :func:`build_all` would redo (empty: a build would change nothing). Read-only, so
+    safe on a store being served; a part that cannot be checked counts as stale (the real build says
+    what is wrong)."""
     from cscwatch.register.load import find_report_files, file_sha256
-
-    folder = Path(data_dir) if data_dir is not None else DATA_DIR
-    paths = _report_paths(reports)
-    try:
-        if _recorded(store, identity.FINGERPRINT_KEY) != identity.fingerprint(folder):
-            return False
-        stats = statistics_folder(store, folder)
-        if not _register_current(store, folder) or not is_current(store, warehouse_fingerprint(stats)):
-            return False
-        if not geo.is_current(store, folder):
-            return False
-    except (OSError, CscwatchError):
-        return False                     # let the real build say what is wrong
     from cscwatch.text.pipeline import pending
 
-    if pending(store) or _recorded(store, RISK_KEY) != risk_fingerprint(store):
-        return False
-    if not paths:
-        return True
-    ledger = dict(store.con.execute("SELECT path, sha256 FROM report_file").fetchall())
-    for path, _display in find_report_files(paths):
+    folder = Path(data_dir) if data_dir is not None else DATA_DIR
+    checks: list[tuple[str, Callable[[], bool]]] = [
+        ("identity", lambda: _recorded(store, identity.FINGERPRINT_KEY) == identity.fingerprint(folder)),
+        ("register", lambda: _register_current(store, folder)),
+        ("warehouse", lambda: is_current(store, warehouse_fingerprint(statistics_folder(store, folder)))),
+        ("geo", lambda: geo.is_current(store, folder)),
+        ("report text", lambda: not pending(store)),
+        ("risk", lambda: _recorded(store, RISK_KEY) == risk_fingerprint(store)),
+    ]
+    paths = _report_paths(reports)
+    if paths:
+        def reports_current() -> bool:
+            ledger = dict(store.con.execute("SELECT path, sha256 FROM report_file").fetchall())
+            return all(ledger.get(str(path)) == file_sha256(path) for path, _display in find_report_files(paths))
+        checks.append(("reports", reports_current))
+    stale = []
+    for name, current in checks:
         try:
-            if ledger.get(str(path)) != file_sha256(path):
-                return False
-        except OSError:
-            return False
-    return True
+            if not current():
+                stale.append(name)
+        except (OSError, CscwatchError):
+            stale.append(name)
+    return stale
+
+
+def up_to_date(store: Store, reports: Iterable[str | Path] | None = None, *, data_dir: Path | None = None) -> bool:
+    """Whether :func:`build_all` would change nothing (read-only: safe on a store being served)."""
+    return not stale_parts(store, reports, data_dir=data_dir)
 
 
 def ingest(store: Store, paths: Iterable[str | Path], *, workers: int | None = None,

@@ -212,25 +212,11 @@ def test_api_results_are_json_and_profiles_compare(built_store):
     assert len(profile["comparator"]["areas"]) == 10
 
 
-def _stale_parts(store) -> dict:
-    """Which of up_to_date's checks fails (for the assertion message)."""
-    from cscwatch import identity
-    from cscwatch.build import DATA_DIR, RISK_KEY, _recorded, _register_current, risk_fingerprint, statistics_folder
-    from cscwatch.text.pipeline import pending
-    from cscwatch.warehouse import geo
-    from cscwatch.warehouse.load import fingerprint as warehouse_fingerprint, is_current
-
-    return {"identity": _recorded(store, identity.FINGERPRINT_KEY) == identity.fingerprint(DATA_DIR),
-            "register": _register_current(store, DATA_DIR),
-            "warehouse": is_current(store, warehouse_fingerprint(statistics_folder(store, DATA_DIR))),
-            "geo": geo.is_current(store, DATA_DIR), "text_pending": pending(store),
-            "risk": _recorded(store, RISK_KEY) == risk_fingerprint(store)}
-
-
 def test_noop_rebuild_changes_nothing(built_store):
-    from cscwatch.build import build_all, up_to_date
+    from cscwatch.build import build_all, stale_parts, up_to_date
 
-    assert up_to_date(built_store), _stale_parts(built_store)
+    assert stale_parts(built_store) == []
+    assert up_to_date(built_store)
     summary = build_all(built_store)
     assert summary.warehouse.skipped and summary.register_skipped and not summary.identity_written
 
