@@ -9,9 +9,8 @@ Files in a report folder that are not reports are a batch matter, not a failure:
 ledger row with the reason and the rest go in.
 
 Every step is idempotent and skips itself when its inputs are unchanged (SHA-256 compared with
-``source_file``); :func:`up_to_date` (and :func:`stale_parts`, which parts) answers the same question without
-writing, so a no-op
-rebuild never copies the store.
+``source_file``); :func:`up_to_date` answers the same question without writing (:func:`stale_parts`
+says which parts would change), so a no-op rebuild never copies the store.
 """
 from __future__ import annotations
 
