@@ -25,7 +25,7 @@ import pandas as pd
 
 from cscwatch.errors import StoreNotBuilt
 from cscwatch.risk.backtest import SEEDS, Backtester, bootstrap_intervals, compute_metrics
-from cscwatch.risk.features import RiskData
+from cscwatch.risk.features import FeatureSet, RiskData
 from cscwatch.risk.lineup import OUTCOME_SMALL, ModelSpec, outcome_columns
 from cscwatch.risk.models import GBMRisk, LogisticRisk
 from cscwatch.store import Store
@@ -83,7 +83,7 @@ def theme_trial(store: Store, data: RiskData, *, n_boot: int = 500, seeds: Seque
         return {"ran": False, "why": str(e)}
     say(f"themes trial: {int(T['theme_concern_share'].notna().sum())} of {len(T)} inspections have an earlier report")
     X = pd.concat([ins.X.reset_index(drop=True), T.reset_index(drop=True)], axis=1)
-    trial = RiskData(data.history, data.stats, type(ins)(X, ins.y, ins.meta, ins.notes, ins.measures), data.panel,
+    trial = RiskData(data.history, data.stats, FeatureSet(X, ins.y, ins.meta, ins.notes, ins.measures), data.panel,
                      data.rules, data.notes)
     bt = Backtester(trial, seeds=seeds, progress=say)
     base_columns = list(bt.columns)
